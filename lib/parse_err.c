@@ -18,3 +18,12 @@ int wss_parse_fail(struct wss_parse_err *err, size_t offset, const char *fmt, ..
     }
     return WSS_PARSE_INVALID;
 }
+
+void wss_parse_describe_byte(char c, char out[WSS_PARSE_BYTE_TEXT_LEN])
+{
+    unsigned char u = (unsigned char)c;
+    if (u >= 0x20 && u < 0x7f)
+        snprintf(out, WSS_PARSE_BYTE_TEXT_LEN, "'%c'", c);
+    else
+        snprintf(out, WSS_PARSE_BYTE_TEXT_LEN, "\\x%02x", u);
+}

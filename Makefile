@@ -1,0 +1,55 @@
+# wsscale's front door. The two set-up commands are `make demo` and `make test`; the rest are steps.
+# Everything builds out of tree with CMake; ctest runs every test.
+
+BUILD        ?= build
+BUILD_ASAN   ?= build-asan
+BUILD_FUZZ   ?= build-fuzz
+JOBS         ?= $(shell nproc)
+# How long CI runs each fuzz target over its committed corpus.
+FUZZ_SECONDS ?= 10
+
+.PHONY: all deps deps-test build test test-sanitize fuzz-smoke format format-check demo clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+deps-test:
+	scripts/install-deps.sh --tests
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Installs, builds, and runs the whole suite (unit + integration); non-zero on any failure.
+test: deps-test $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE fuzz
+
+# The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps-test
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DWSSCALE_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j$(JOBS) -LE fuzz
+
+# Every libFuzzer target, FUZZ_SECONDS each, starting from its committed seed corpus.
+fuzz-smoke: deps-test
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSSCALE_FUZZ=ON
+	cmake --build $(BUILD_FUZZ) -j$(JOBS)
+	scripts/fuzz-smoke.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+
+# Installs, builds, and runs the local demo; it ends by itself.
+demo: build
+	tools/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
