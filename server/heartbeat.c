@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* heartbeat.c: the control loop's one-second timer that heartbeats the shared-memory counter.
+ * Does not: write connection counts.
+ * Threads: the control loop's thread. */
+#include "heartbeat.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+/* How often the counter's heartbeat is stamped; the counter's contract asks for at least this. */
+#define HEARTBEAT_INTERVAL_MS (WSS_COUNTER_HEARTBEAT_INTERVAL_NS / 1000000)
+
+struct heartbeat {
+    struct loop *control;          /* borrowed */
+    struct worker *const *workers; /* borrowed */
+    unsigned n;
+    struct wss_counter_writer *counter; /* borrowed */
+    struct loop_timer timer;
+};
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void on_timer(struct loop_timer *t)
+{
+    struct heartbeat *h = LOOP_CONTAINER_OF(t, struct heartbeat, timer);
+    uint64_t now = monotonic_ms();
+    bool is_alive = true;
+    for (unsigned i = 0; i < h->n; i++) {
+        uint64_t tick = worker_last_tick_ms(h->workers[i]);
+        if (!worker_is_done(h->workers[i]) && now - tick > HEARTBEAT_WORKER_STALE_MS)
+            is_alive = false;
+    }
+    if (is_alive)
+        wss_counter_heartbeat(h->counter);
+    loop_timer_start(h->control, t, HEARTBEAT_INTERVAL_MS);
+}
+
+struct heartbeat *heartbeat_new(struct loop *control, struct worker *const *workers, unsigned n,
+                                struct wss_counter_writer *counter)
+{
+    struct heartbeat *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    *h = (struct heartbeat){.control = control, .workers = workers, .n = n, .counter = counter};
+    loop_timer_init(&h->timer, on_timer);
+    if (loop_timer_start(control, &h->timer, HEARTBEAT_INTERVAL_MS) != 0) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void heartbeat_free(struct heartbeat *h)
+{
+    if (!h)
+        return;
+    loop_timer_stop(h->control, &h->timer);
+    free(h);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* main.c: wsscale-server's flags and logging, then the assembled server (server.c) runs until a
+ * signal has drained it.
+ * Does not: serve, pace or parse anything itself.
+ * Threads: the main thread; it becomes the control loop inside server_run(). */
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rooms.h"
+#include "server.h"
+#include "wsscale/flags.h"
+#include "wsscale/log.h"
+
+#define HANDSHAKE_TIMEOUT_MS 10000 /* to send a whole request head */
+#define CLOSE_TIMEOUT_MS     3000  /* from our Close or last response to the socket's end */
+
+static struct {
+    struct wss_hostport listen;
+    int64_t threads, max_message, max_send, drain_seconds, idle_ms, drain_delay_ms;
+    const char *shm;
+    int log_level, log_format;
+} o;
+
+static const struct wss_flag flag_table[] = {
+    WSS_FLAG_HOSTPORT("listen", &o.listen, "0.0.0.0:8080",
+                      "Address to serve on; [::]:PORT takes IPv6 and IPv4."),
+    WSS_FLAG_INT("threads", &o.threads, "0", 0, ROOMS_MAX_THREADS,
+                 "Event-loop threads, each with its own SO_REUSEPORT listener; 0 = one per core."),
+    WSS_FLAG_STRING("shm", &o.shm, "/wsscale",
+                    "Shared-memory counter for the sidecar: a shm name or a file path; empty "
+                    "disables it."),
+    WSS_FLAG_INT("max-message-bytes", &o.max_message, "1048576", 1, INT64_C(1) << 30,
+                 "Largest message accepted; a larger one closes the connection with 1009."),
+    WSS_FLAG_INT("max-send-buffer-bytes", &o.max_send, "4194304", 1024, INT64_C(1) << 32,
+                 "Unsent bytes per connection before an echo client stops being read and a room "
+                 "member is closed with 1008."),
+    WSS_FLAG_DURATION("idle-timeout", &o.idle_ms, "30s",
+                      "Silence before the server pings, and again before it drops the "
+                      "connection; 0 disables."),
+    WSS_FLAG_DURATION("drain-delay", &o.drain_delay_ms, "5s",
+                      "After SIGTERM, keep accepting this long (readiness already fails) while "
+                      "endpoints update."),
+    WSS_FLAG_INT("drain-seconds", &o.drain_seconds, "10", 0, 86400,
+                 "Then close connections with 1001 spread evenly over this many seconds. SIGINT: "
+                 "no delay and at most 1 s."),
+    WSS_FLAG_ENUM("log-level", &o.log_level, "info", WSS_CHOICES("debug", "info", "warn", "error"),
+                  "Least severe level logged."),
+    WSS_FLAG_ENUM("log-format", &o.log_format, "text", WSS_CHOICES("text", "json"),
+                  "Log line format."),
+};
+
+static const struct wss_flags flags = {
+    "wsscale-server",
+    "The reference WebSocket server: /ws echo, /ws/rooms/{room} broadcast, / chat page, "
+    "/healthz, /readyz, /metrics.",
+    flag_table, sizeof(flag_table) / sizeof(flag_table[0])};
+
+/* Turns --listen into a socket address (looking up a name); 0 or -1. */
+static int resolve(struct sockaddr_storage *ss, socklen_t *len)
+{
+    if (o.listen.kind != WSS_HOST_NAME)
+        return wss_hostport_to_sockaddr(&o.listen, AF_INET, ss, len) == 0 ? 0 : -1;
+    char host[WSS_HOSTPORT_HOST_CAP];
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+    if (wss_hostport_host_cstr(&o.listen, host, sizeof(host)) != 0 ||
+        getaddrinfo(host, NULL, &hints, &ai) != 0)
+        return -1;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    /* sin_port and sin6_port sit at the same offset */
+    ((struct sockaddr_in *)ss)->sin_port = htons(o.listen.port);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct wss_flags_err ferr;
+    struct wss_strbuf text = {0};
+    int rc = 2;
+    if (drain_block_signals() != 0)
+        return 1;
+    switch (wss_flags_parse(&flags, argc, argv, &ferr)) {
+    case WSS_FLAGS_HELP:
+        rc = wss_flags_help(&flags, &text) == 0 ? 0 : 1;
+        fputs(text.data ? text.data : "", stdout);
+        goto out;
+    case WSS_FLAGS_VERSION:
+        rc = wss_flags_version(&flags, &text) == 0 ? 0 : 1;
+        fputs(text.data ? text.data : "", stdout);
+        goto out;
+    case WSS_FLAGS_ERROR:
+        fprintf(stderr, "%s\n", ferr.msg);
+        goto out;
+    case WSS_FLAGS_OK:
+        break;
+    }
+    wss_log_configure((enum wss_log_level)o.log_level, (enum wss_log_format)o.log_format);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct server_config cfg = {
+        .threads = o.threads ? (unsigned)o.threads
+                             : (unsigned)(cores < 1                   ? 1
+                                          : cores > ROOMS_MAX_THREADS ? ROOMS_MAX_THREADS
+                                                                      : cores),
+        .shm = o.shm,
+        .limits = {(uint64_t)o.max_message, (uint64_t)o.max_send, (uint64_t)o.idle_ms,
+                   HANDSHAKE_TIMEOUT_MS, CLOSE_TIMEOUT_MS},
+        .drain = {(uint64_t)o.drain_delay_ms, (uint64_t)o.drain_seconds * 1000},
+    };
+    if (resolve(&cfg.addr, &cfg.addr_len) != 0) {
+        fprintf(stderr, "wsscale-server: cannot resolve --listen %.*s\n", (int)o.listen.host_len,
+                o.listen.host);
+        goto out;
+    }
+    char err[SERVER_ERR_LEN];
+    struct server *s = server_new(&cfg, err, sizeof(err));
+    if (!s) {
+        WSS_ERROR("cannot start", WSS_KV_STR("error", err));
+        rc = 1;
+        goto out;
+    }
+    rc = server_run(s) == 0 ? 0 : 1;
+    server_free(s);
+    if (rc == 0)
+        WSS_INFO("drained; exiting");
+out:
+    wss_strbuf_free(&text);
+    wss_flags_free(&flags);
+    return rc;
+}
