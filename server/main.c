@@ -11,7 +11,7 @@
 
 #include "rooms.h"
 #include "server.h"
-#include "wsscale/flags.h"
+#include "wsscale/flags_main.h"
 #include "wsscale/log.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000 /* to send a whole request head */
@@ -78,26 +78,11 @@ static int resolve(struct sockaddr_storage *ss, socklen_t *len)
 
 int main(int argc, char **argv)
 {
-    struct wss_flags_err ferr;
-    struct wss_strbuf text = {0};
-    int rc = 2;
     if (drain_block_signals() != 0)
         return 1;
-    switch (wss_flags_parse(&flags, argc, argv, &ferr)) {
-    case WSS_FLAGS_HELP:
-        rc = wss_flags_help(&flags, &text) == 0 ? 0 : 1;
-        fputs(text.data ? text.data : "", stdout);
+    int rc = wss_flags_main_parse(&flags, argc, argv);
+    if (rc != WSS_FLAGS_MAIN_CONTINUE)
         goto out;
-    case WSS_FLAGS_VERSION:
-        rc = wss_flags_version(&flags, &text) == 0 ? 0 : 1;
-        fputs(text.data ? text.data : "", stdout);
-        goto out;
-    case WSS_FLAGS_ERROR:
-        fprintf(stderr, "%s\n", ferr.msg);
-        goto out;
-    case WSS_FLAGS_OK:
-        break;
-    }
     wss_log_configure((enum wss_log_level)o.log_level, (enum wss_log_format)o.log_format);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct server_config cfg = {
@@ -113,6 +98,7 @@ int main(int argc, char **argv)
     if (resolve(&cfg.addr, &cfg.addr_len) != 0) {
         fprintf(stderr, "wsscale-server: cannot resolve --listen %.*s\n", (int)o.listen.host_len,
                 o.listen.host);
+        rc = 2;
         goto out;
     }
     char err[SERVER_ERR_LEN];
@@ -127,7 +113,6 @@ int main(int argc, char **argv)
     if (rc == 0)
         WSS_INFO("drained; exiting");
 out:
-    wss_strbuf_free(&text);
     wss_flags_free(&flags);
     return rc;
 }
