@@ -262,11 +262,22 @@ static void tick(struct wss_http_server *s)
              WSS_KV_UINT("client_ca_bundles", s->files.nbundles));
 }
 
+/* Logs a failed pthread call around the watcher thread; they fail only on a broken mutex or
+ * thread, so there is nothing better to do than say so. */
+static void log_pthread_failure(const char *call, int rc)
+{
+    WSS_ERROR("tls reload watcher: pthread call failed", WSS_KV_STR("call", call),
+              WSS_KV_STR("error", strerror(rc)));
+}
+
 static void *watch_main(void *arg)
 {
     struct wss_http_server *s = arg;
-    if (pthread_mutex_lock(&s->lock) != 0)
+    int rc = pthread_mutex_lock(&s->lock);
+    if (rc != 0) {
+        log_pthread_failure("pthread_mutex_lock", rc);
         return NULL;
+    }
     while (!s->is_stopping) {
         struct timespec deadline;
         clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -276,17 +287,26 @@ static void *watch_main(void *arg)
             deadline.tv_sec++;
             deadline.tv_nsec -= 1000000000L;
         }
-        int rc = 0;
+        rc = 0;
         while (!s->is_stopping && rc == 0)
             rc = pthread_cond_timedwait(&s->wake, &s->lock, &deadline);
         if (s->is_stopping)
             break;
-        pthread_mutex_unlock(&s->lock);
-        tick(s);
-        if (pthread_mutex_lock(&s->lock) != 0)
+        rc = pthread_mutex_unlock(&s->lock);
+        if (rc != 0) {
+            log_pthread_failure("pthread_mutex_unlock", rc);
             return NULL;
+        }
+        tick(s);
+        rc = pthread_mutex_lock(&s->lock);
+        if (rc != 0) {
+            log_pthread_failure("pthread_mutex_lock", rc);
+            return NULL;
+        }
     }
-    pthread_mutex_unlock(&s->lock);
+    rc = pthread_mutex_unlock(&s->lock);
+    if (rc != 0)
+        log_pthread_failure("pthread_mutex_unlock", rc);
     return NULL;
 }
 
@@ -447,11 +467,24 @@ void wss_http_server_stop(struct wss_http_server *s)
     if (s == NULL)
         return;
     if (s->has_watcher) {
-        pthread_mutex_lock(&s->lock);
-        s->is_stopping = true;
-        pthread_cond_signal(&s->wake);
-        pthread_mutex_unlock(&s->lock);
-        pthread_join(s->watcher, NULL);
+        int rc = pthread_mutex_lock(&s->lock);
+        if (rc != 0) {
+            log_pthread_failure("pthread_mutex_lock", rc);
+        } else {
+            s->is_stopping = true;
+            rc = pthread_cond_signal(&s->wake);
+            if (rc != 0)
+                log_pthread_failure("pthread_cond_signal", rc);
+            rc = pthread_mutex_unlock(&s->lock);
+            if (rc != 0)
+                log_pthread_failure("pthread_mutex_unlock", rc);
+        }
+        rc = pthread_join(s->watcher, NULL);
+        if (rc != 0) {
+            /* The watcher may still be using s: leaking it is safe, freeing it is not. */
+            log_pthread_failure("pthread_join", rc);
+            return;
+        }
     }
     stop_current(s);
     while (s->retired != NULL) {

@@ -46,7 +46,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static char *read_pem(const char *what, const char *path, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO at the path must be refused below, not wait here for a writer. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         set_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
         return NULL;

@@ -6,6 +6,7 @@
 #include "wsscale/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,13 @@
 
 /* A line longer than this is cut; the cut is marked so it is never mistaken for the whole. */
 #define LOG_LINE_MAX 8192
+/* Room for "file.c:line" in JSON: a file name (at most NAME_MAX bytes), ':', an int, the NUL. */
+#define CALLER_MAX (NAME_MAX + 16)
+/* What a cut line ends with, after the last whole pair (JSON: before the closing brace). */
+#define LOG_CUT_MARK_TEXT " truncated=true"
+#define LOG_CUT_MARK_JSON ",\"truncated\":true"
+/* Bytes kept free for the cut mark, the closing brace and the newline. */
+#define LOG_TAIL_RESERVE (sizeof(LOG_CUT_MARK_JSON) + 2)
 
 static struct {
     enum wss_log_level min_level;
@@ -25,13 +33,34 @@ static struct {
 struct line {
     char buf[LOG_LINE_MAX];
     size_t len;
+    bool is_cut; /* something did not fit; nothing more is added but the mark */
 };
 
+/* Bytes still free before the reserved tail. */
+static size_t room_of(const struct line *l)
+{
+    return sizeof(l->buf) - LOG_TAIL_RESERVE - l->len;
+}
+
+/* Appends n bytes, or as many as fit and marks the line cut. */
 static void put_bytes(struct line *l, const char *s, size_t n)
 {
-    size_t room = sizeof(l->buf) - 1 - l->len; /* keep one byte for the newline */
-    if (n > room)
-        n = room;
+    if (l->is_cut)
+        return;
+    if (n > room_of(l)) {
+        n = room_of(l);
+        l->is_cut = true;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+/* Appends into the reserved tail; only for the mark, the closing brace and the newline. */
+static void put_tail(struct line *l, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > sizeof(l->buf) - l->len)
+        n = sizeof(l->buf) - l->len;
     memcpy(l->buf + l->len, s, n);
     l->len += n;
 }
@@ -72,30 +101,55 @@ static char short_escape(unsigned char c)
     }
 }
 
-/* Writes s as a JSON string body (also used for klog's quoted values, which follow the same
- * escaping): quotes, backslashes and control bytes are escaped; other bytes pass through. */
+/* Bytes of the UTF-8 sequence starting at p (1 for ASCII and for bytes that start none), so a
+ * cut never splits a character; stops early at a byte that does not continue it. */
+static size_t utf8_seq_len(const unsigned char *p)
+{
+    size_t want = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+    size_t n = 1;
+    while (n < want && (p[n] & 0xc0) == 0x80)
+        n++;
+    return n;
+}
+
+/* Writes s as a JSON string (also used for klog's quoted values, which follow the same
+ * escaping): quotes, backslashes and control bytes are escaped; other bytes pass through. A
+ * string that does not fit is cut between characters and still closed, and the line is marked
+ * cut; nothing is written to a line already cut. */
 static void put_quoted(struct line *l, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    put_bytes(l, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        char esc[6] = {'\\', short_escape(*p), 0, 0, 0, 0};
-        if (esc[1] != 0) {
-            put_bytes(l, esc, 2);
-            continue;
-        }
-        if (*p < 0x20 || *p == 0x7f) {
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[*p >> 4];
-            esc[5] = hex[*p & 0xf];
-            put_bytes(l, esc, 6);
-        } else {
-            put_bytes(l, (const char *)p, 1);
-        }
+    if (l->is_cut)
+        return;
+    if (room_of(l) < 2) {
+        l->is_cut = true;
+        return;
     }
-    put_bytes(l, "\"", 1);
+    l->buf[l->len++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+        char piece[6] = {'\\', short_escape(*p), 0, 0, 0, 0};
+        size_t n = 2;
+        size_t used = 1;
+        if (piece[1] == 0 && (*p < 0x20 || *p == 0x7f)) {
+            piece[1] = 'u';
+            piece[2] = '0';
+            piece[3] = '0';
+            piece[4] = hex[*p >> 4];
+            piece[5] = hex[*p & 0xf];
+            n = 6;
+        } else if (piece[1] == 0) {
+            n = used = utf8_seq_len(p);
+            memcpy(piece, p, n);
+        }
+        if (n + 1 > room_of(l)) { /* + 1: the closing quote */
+            l->is_cut = true;
+            break;
+        }
+        memcpy(l->buf + l->len, piece, n);
+        l->len += n;
+        p += used;
+    }
+    l->buf[l->len++] = '"';
 }
 
 static void put_value(struct line *l, const struct wss_log_kv *kv)
@@ -193,6 +247,16 @@ int wss_log_format_parse(const char *s, enum wss_log_format *out)
     return -1;
 }
 
+/* Ends one key=value pair begun at mark. After a cut, the pair stays only if its key was whole
+ * and its value is a string, which put_quoted cut and closed; a cut key or number is dropped. */
+static void end_pair(struct line *l, const struct wss_log_kv *kv, size_t mark, bool is_key_whole,
+                     size_t value_mark)
+{
+    bool is_string = kv->kind == WSS_LOG_KV_STR && kv->v.s != NULL;
+    if (l->is_cut && !(is_key_whole && is_string && l->len > value_mark))
+        l->len = mark;
+}
+
 static void render_text(struct line *l, enum wss_log_level level, const struct timespec *now,
                         const char *file, int lineno, const char *msg, const struct wss_log_kv *kvs,
                         size_t nkvs)
@@ -200,18 +264,26 @@ static void render_text(struct line *l, enum wss_log_level level, const struct t
     static const char letters[] = "DIWE";
     struct tm tm;
     gmtime_r(&now->tv_sec, &tm);
-    put_fmt(l, "%c%02d%02d %02d:%02d:%02d.%06ld %7d %s:%d] ", letters[level], tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now->tv_nsec / 1000, (int)getpid(),
-            base_name(file), lineno);
+    /* The file name goes in on its own: put_fmt's buffer is sized for numbers, not names. */
+    put_fmt(l, "%c%02d%02d %02d:%02d:%02d.%06ld %7d ", letters[level], tm.tm_mon + 1, tm.tm_mday,
+            tm.tm_hour, tm.tm_min, tm.tm_sec, now->tv_nsec / 1000, (int)getpid());
+    put_str(l, base_name(file));
+    put_fmt(l, ":%d] ", lineno);
     put_quoted(l, msg);
-    for (size_t i = 0; i < nkvs; i++) {
+    for (size_t i = 0; i < nkvs && !l->is_cut; i++) {
         if (kvs[i].kind == WSS_LOG_KV_NONE)
             continue;
+        size_t mark = l->len;
         put_bytes(l, " ", 1);
         put_str(l, kvs[i].key);
         put_bytes(l, "=", 1);
+        bool is_key_whole = !l->is_cut;
+        size_t value_mark = l->len;
         put_value(l, &kvs[i]);
+        end_pair(l, &kvs[i], mark, is_key_whole, value_mark);
     }
+    if (l->is_cut)
+        put_tail(l, LOG_CUT_MARK_TEXT);
 }
 
 static void render_json(struct line *l, enum wss_log_level level, const struct timespec *now,
@@ -225,24 +297,27 @@ static void render_json(struct line *l, enum wss_log_level level, const struct t
     put_str(l, ",\"level\":\"");
     put_str(l, level_name(level));
     put_str(l, "\",\"caller\":");
-    char caller[128];
+    char caller[CALLER_MAX];
     snprintf(caller, sizeof(caller), "%s:%d", base_name(file), lineno);
     put_quoted(l, caller);
     put_str(l, ",\"msg\":");
     put_quoted(l, msg);
-    for (size_t i = 0; i < nkvs; i++) {
+    for (size_t i = 0; i < nkvs && !l->is_cut; i++) {
         if (kvs[i].kind == WSS_LOG_KV_NONE)
             continue;
+        size_t mark = l->len;
         put_bytes(l, ",", 1);
         put_quoted(l, kvs[i].key);
         put_bytes(l, ":", 1);
+        bool is_key_whole = !l->is_cut;
+        size_t value_mark = l->len;
         put_value(l, &kvs[i]);
+        end_pair(l, &kvs[i], mark, is_key_whole, value_mark);
     }
-    /* Room for the closing brace is kept even when the pairs were cut, so the line stays JSON
-     * whenever the cut fell between pairs. */
-    if (l->len > sizeof(l->buf) - 3)
-        l->len = sizeof(l->buf) - 3;
-    put_bytes(l, "}", 1);
+    /* The tail was reserved, so a cut line still ends as JSON, and says it was cut. */
+    if (l->is_cut)
+        put_tail(l, LOG_CUT_MARK_JSON);
+    put_tail(l, "}");
 }
 
 void wss_log_emit(enum wss_log_level level, const char *file, int lineno, const char *msg,
@@ -252,13 +327,14 @@ void wss_log_emit(enum wss_log_level level, const char *file, int lineno, const 
         return;
     struct line l;
     l.len = 0;
+    l.is_cut = false;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     if (log_settings.format == WSS_LOG_FORMAT_JSON)
         render_json(&l, level, &now, file, lineno, msg, kvs, nkvs);
     else
         render_text(&l, level, &now, file, lineno, msg, kvs, nkvs);
-    l.buf[l.len++] = '\n';
+    put_tail(&l, "\n");
 
     /* One write keeps concurrent lines whole; a short write on a pipe is retried for the rest. */
     size_t off = 0;

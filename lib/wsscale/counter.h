@@ -128,7 +128,7 @@ struct wss_counter_writer {
 /* ---- Reader (the sidecar) ---- */
 
 struct wss_counter_snapshot {
-    uint64_t active;              /* sum of the slots' active, mod 2^64 */
+    uint64_t active;              /* sum of the slots' active, mod 2^64; 0 if that is negative */
     uint64_t opened_total;        /* sum of the slots' opened_total */
     uint64_t closed_total;        /* sum of the slots' closed_total */
     enum wss_counter_state state; /* as the writer last set it */
@@ -390,10 +390,11 @@ static inline void wss__counter_reader_unmap(struct wss_counter_reader *r)
 }
 
 /* Maps the file now at r->path. Returns 0, MISSING if it vanished meanwhile, BAD_LAYOUT if it
- * is shorter than a header, or -errno. */
+ * is not a regular file or is shorter than a header, or -errno. */
 static inline int wss__counter_reader_map(struct wss_counter_reader *r)
 {
-    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put at the name must not hang the reader waiting for a writer. */
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? WSS_COUNTER_MISSING : -errno;
     struct stat st;
@@ -402,7 +403,7 @@ static inline int wss__counter_reader_map(struct wss_counter_reader *r)
         close(fd);
         return rc;
     }
-    if (st.st_size < WSS_COUNTER_HEADER_SIZE_BYTES) {
+    if (!S_ISREG(st.st_mode) || st.st_size < WSS_COUNTER_HEADER_SIZE_BYTES) {
         close(fd);
         return WSS_COUNTER_BAD_LAYOUT;
     }
@@ -471,6 +472,11 @@ static inline int wss_counter_read_at(struct wss_counter_reader *r, int64_t now_
         snap->opened_total += atomic_load_explicit(&s->opened_total, memory_order_relaxed);
         snap->closed_total += atomic_load_explicit(&s->closed_total, memory_order_relaxed);
     }
+    /* The slots are read one at a time, so a connection closed on another slot than it was opened
+     * on can be seen half-moved: the close counted, the open not yet. The sum then dips below zero
+     * and would read as about 2^64 connections; no real count is negative. */
+    if ((int64_t)snap->active < 0)
+        snap->active = 0;
     snap->state = (enum wss_counter_state)state;
     snap->is_draining = state == WSS_COUNTER_STATE_DRAINING;
     snap->instance_id = wss__counter_load_u64(&hdr->instance_id);

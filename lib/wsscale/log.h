@@ -76,7 +76,9 @@ int wss_log_level_parse(const char *s, enum wss_log_level *out);
 int wss_log_format_parse(const char *s, enum wss_log_format *out);
 
 /* Writes one line; use WSS_LOG and friends rather than calling this. Never fails visibly: a line
- * that cannot be written is dropped. Long values are truncated to keep one line under 8 KiB. */
+ * that cannot be written is dropped. A line is at most 8 KiB: a longer one is cut after the last
+ * pair that fits (a long string value is cut between characters and kept), and then ends with
+ * truncated=true, or "truncated":true inside the JSON object, which stays valid JSON. */
 void wss_log_emit(enum wss_log_level level, const char *file, int line, const char *msg,
                   const struct wss_log_kv *kvs, size_t nkvs);
 

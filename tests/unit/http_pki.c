@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-/* One shell script: two helpers, then every CA and leaf. EC P-256 keys keep it fast. */
+/* One shell script: three helpers (a CA, a leaf, a leaf with given dates), then every CA and
+ * leaf. EC P-256 keys keep it fast. */
 static const char script[] =
     "set -e\n"
     "ca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
@@ -19,6 +20,14 @@ static const char script[] =
     "-keyout \"$1.key\" -out \"$1.csr\" -subj \"$3\" 2>/dev/null; "
     "openssl x509 -req -in \"$1.csr\" -CA \"$2.crt\" -CAkey \"$2.key\" -CAcreateserial "
     "-out \"$1.crt\" -days 2 -extfile \"$1.ext\" 2>/dev/null; }\n"
+    "dated() { printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=%s.db\\nserial=%s.srl\\n"
+    "new_certs_dir=.\\ndefault_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n[x]\\n"
+    "extendedKeyUsage=clientAuth\\n' \"$1\" \"$1\" > \"$1.cnf\"; : > \"$1.db\"; "
+    "echo 01 > \"$1.srl\"; "
+    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+    "-keyout \"$1.key\" -out \"$1.csr\" -subj \"$3\" 2>/dev/null; "
+    "openssl ca -batch -config \"$1.cnf\" -cert \"$2.crt\" -keyfile \"$2.key\" -in \"$1.csr\" "
+    "-out \"$1.crt\" -startdate \"$4\" -enddate \"$5\" -extensions x -notext 2>/dev/null; }\n"
     "SRV='subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth'\n"
     "CLI='extendedKeyUsage=clientAuth'\n"
     "ca ca-srv; ca ca-a; ca ca-b; ca ca-c; ca ca-x\n"
@@ -31,6 +40,14 @@ static const char script[] =
     "leaf client-x ca-x /CN=mallory \"$CLI\"\n"
     "leaf client-a-server ca-a /CN=not-a-client 'extendedKeyUsage=serverAuth'\n"
     "leaf client-a-any ca-a /CN=no-eku 'basicConstraints=CA:FALSE'\n"
+    "INT='basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign'\n"
+    "leaf int-a ca-a /CN=int-a \"$INT\"\n"
+    "leaf int-a-server ca-a /CN=int-a-server \"$INT\\nextendedKeyUsage=serverAuth\"\n"
+    "leaf client-via-int-a int-a /CN=via-intermediate \"$CLI\"\n"
+    "leaf client-via-int-a-server int-a-server /CN=via-server-intermediate \"$CLI\"\n"
+    "leaf client-via-leaf client-a /CN=via-leaf \"$CLI\"\n"
+    "dated client-a-expired ca-a /CN=expired 20200101000000Z 20200102000000Z\n"
+    "dated client-a-future ca-a /CN=future 20400101000000Z 20400102000000Z\n"
     "printf 'this is not a certificate\\n' > garbage.pem\n";
 
 int http_pki_sh(const char *dir, const char *cmd)

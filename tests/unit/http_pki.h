@@ -22,6 +22,13 @@
  *   client-x          by ca-x: CN=mallory, clientAuth
  *   client-a-server   by ca-a: CN=not-a-client, serverAuth only
  *   client-a-any      by ca-a: CN=no-eku, no extended key usage at all (good for any purpose)
+ *   int-a             by ca-a: an intermediate CA (CA:TRUE, keyCertSign)
+ *   int-a-server      by ca-a: an intermediate CA restricted to serverAuth
+ *   client-via-int-a  by int-a: CN=via-intermediate, clientAuth
+ *   client-via-int-a-server  by int-a-server: CN=via-server-intermediate, clientAuth
+ *   client-via-leaf   by client-a (not a CA): CN=via-leaf, clientAuth
+ *   client-a-expired  by ca-a: CN=expired, valid only on 2020-01-01
+ *   client-a-future   by ca-a: CN=future, valid only from 2040-01-01
  * Also garbage.pem: text that holds no certificate. */
 
 /* Makes the PKI in a new directory under $TMPDIR (or /tmp) and writes its path to dir. Returns 0,

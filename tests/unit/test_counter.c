@@ -542,6 +542,43 @@ static void closing_on_another_slot_still_sums_right(void **state)
     wss_counter_reader_close(&r);
 }
 
+/* A reader can see a close on one slot before the open it undoes on another (the slots are read
+ * one at a time); that sum is below zero and must not read as about 2^64 connections. */
+static void half_moved_connection_reads_zero_not_two_to_the_64(void **state)
+{
+    struct fixture *f = *state;
+    struct wss_counter_writer w;
+    struct wss_counter_reader r;
+    struct wss_counter_snapshot snap = {0};
+    assert_int_equal(wss_counter_writer_open(&w, f->name, 2, 0), 0);
+    /* what a reader sees between slot 1's close and slot 0's open becoming visible */
+    assert_int_equal(wss_counter_conn_closed(&w, 1), 0);
+    assert_int_equal(wss_counter_reader_open(&r, f->name), 0);
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_OK);
+    assert_int_equal(snap.active, 0);
+    assert_int_equal(snap.closed_total, 1);
+    /* once the open is visible too, the sum is exact again */
+    assert_int_equal(wss_counter_conn_opened(&w, 0), 0);
+    assert_int_equal(wss_counter_conn_opened(&w, 0), 0);
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_OK);
+    assert_int_equal(snap.active, 1);
+    wss_counter_writer_close(&w);
+    wss_counter_reader_close(&r);
+}
+
+/* Anything but a regular file at the name (here a FIFO, which open() would wait on for a writer
+ * for ever) is a bad layout, reported at once. */
+static void fifo_at_the_name_reads_bad_layout_without_blocking(void **state)
+{
+    struct fixture *f = *state;
+    struct wss_counter_reader r;
+    struct wss_counter_snapshot snap = {0};
+    assert_int_equal(mkfifo(f->path, 0644), 0);
+    assert_int_equal(wss_counter_reader_open(&r, f->name), 0);
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_BAD_LAYOUT);
+    wss_counter_reader_close(&r);
+}
+
 struct thread_arg {
     struct wss_counter_writer *w;
     uint32_t slot;
@@ -642,6 +679,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(object_is_mode_0644_and_no_temporary_is_left, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(closing_on_another_slot_still_sums_right, setup, teardown),
+        cmocka_unit_test_setup_teardown(half_moved_connection_reads_zero_not_two_to_the_64, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(fifo_at_the_name_reads_bad_layout_without_blocking, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(threads_on_their_own_slots_sum_exactly, setup, teardown),
         cmocka_unit_test(file_path_names_work_for_memory_volumes),
     };

@@ -120,7 +120,8 @@ static void expand(const char *tmpl, const char *e, char *out, size_t cap)
 static void load_failures_name_the_file_and_the_reason(void **state)
 {
     (void)state;
-    assert_int_equal(http_pki_sh(pki, "mkdir -p adir && : > empty.pem"), 0);
+    assert_int_equal(
+        http_pki_sh(pki, "mkdir -p adir && : > empty.pem && rm -f fifo.pem && mkfifo fifo.pem"), 0);
     /* gnutls words some failures itself; the table names the code and asks gnutls for its words */
     const struct bad_load cases[] = {
         {"nope.crt", "server-1.key", "ca-a.crt", "ca-b.crt",
@@ -130,6 +131,9 @@ static void load_failures_name_the_file_and_the_reason(void **state)
         {"empty.pem", "server-1.key", "ca-a.crt", "ca-b.crt", "tls cert $D/empty.pem: empty file",
          0},
         {"adir", "server-1.key", "ca-a.crt", "ca-b.crt", "tls cert $D/adir: not a regular file", 0},
+        /* open() on a FIFO would wait for a writer for ever: refused without blocking */
+        {"server-1.crt", "fifo.pem", "ca-a.crt", "ca-b.crt",
+         "tls key $D/fifo.pem: not a regular file", 0},
         {"server-1.crt", "server-2.key", "ca-a.crt", "ca-b.crt",
          "tls cert $D/server-1.crt with key $D/server-2.key: $E",
          GNUTLS_E_CERTIFICATE_KEY_MISMATCH},
@@ -241,6 +245,73 @@ static void verifies_each_bundle_separately(void **state)
     wss_http_tls_free(t);
 }
 
+/* A chain as the client sends it (leaf first, space-separated file names) against
+ * requestheader = ca-a and client = ca-b. */
+struct chain_case {
+    const char *chain;
+    bool verified[2];
+    const char *cn;
+    const char *reason_has[2];
+};
+
+static void chains_verify_through_intermediates_within_their_validity(void **state)
+{
+    (void)state;
+    char err[WSS_HTTP_TLS_ERR_LEN];
+    set_files("server-1.crt", "server-1.key", "ca-a.crt", "ca-b.crt");
+    struct wss_http_tls *t = wss_http_tls_load(&files, err, sizeof(err));
+    assert_non_null(t);
+    const struct chain_case cases[] = {
+        /* the intermediate the client sends completes the chain to ca-a, and to ca-a only */
+        {"client-via-int-a.crt int-a.crt", {true, false}, "via-intermediate", {"", "NOT trusted"}},
+        /* in any order, with unrelated certificates mixed in, as Go's intermediate pool allows */
+        {"client-via-int-a.crt client-b.crt int-a.crt",
+         {true, false},
+         "via-intermediate",
+         {"", "NOT trusted"}},
+        /* without its intermediate the leaf chains to nothing */
+        {"client-via-int-a.crt", {false, false}, "", {"issuer is unknown", "issuer is unknown"}},
+        /* a client-CA certificate does not become requestheader by carrying ca-a along */
+        {"client-b.crt ca-a.crt", {false, true}, "alice", {"NOT trusted", ""}},
+        /* a leaf of ca-a cannot sign further certificates */
+        {"client-via-leaf.crt client-a.crt", {false, false}, "", {"not a CA", "NOT trusted"}},
+        /* an intermediate restricted to serverAuth cannot vouch for a client */
+        {"client-via-int-a-server.crt int-a-server.crt",
+         {false, false},
+         "",
+         {"purpose", "NOT trusted"}},
+        /* outside its validity a certificate verifies nowhere */
+        {"client-a-expired.crt", {false, false}, "", {"expired", "NOT trusted"}},
+        {"client-a-future.crt", {false, false}, "", {"not yet valid", "NOT trusted"}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct chain_case *c = &cases[i];
+        gnutls_datum_t ders[WSS_HTTP_TLS_MAX_CHAIN];
+        unsigned n = 0;
+        char names[256];
+        snprintf(names, sizeof(names), "%s", c->chain);
+        for (char *save = NULL, *tok = strtok_r(names, " ", &save); tok != NULL;
+             tok = strtok_r(NULL, " ", &save))
+            ders[n++] = der_of(tok);
+        struct wss_http_peer peer;
+        wss_http_tls_verify_peer(t, ders, n, &peer);
+        for (unsigned k = 0; k < n; k++)
+            gnutls_free(ders[k].data);
+        for (size_t b = 0; b < 2; b++) {
+            if (peer.is_verified[b] != c->verified[b])
+                fail_msg("chain \"%s\" bundle %zu: verified %d (%s)", c->chain, b,
+                         peer.is_verified[b], peer.reason[b]);
+            if (strstr(peer.reason[b], c->reason_has[b]) == NULL ||
+                (c->reason_has[b][0] == '\0' && peer.reason[b][0] != '\0'))
+                fail_msg("chain \"%s\" bundle %zu: reason \"%s\", want \"%s\"", c->chain, b,
+                         peer.reason[b], c->reason_has[b]);
+        }
+        if (strcmp(peer.cn, c->cn) != 0)
+            fail_msg("chain \"%s\": cn \"%s\", want \"%s\"", c->chain, peer.cn, c->cn);
+    }
+    wss_http_tls_free(t);
+}
+
 static void nothing_presented_and_garbage_chains(void **state)
 {
     (void)state;
@@ -318,6 +389,7 @@ int main(void)
         cmocka_unit_test(load_failures_name_the_file_and_the_reason),
         cmocka_unit_test(bundle_names_must_be_present_and_unique),
         cmocka_unit_test(verifies_each_bundle_separately),
+        cmocka_unit_test(chains_verify_through_intermediates_within_their_validity),
         cmocka_unit_test(nothing_presented_and_garbage_chains),
         cmocka_unit_test(stamp_sees_symlink_swap_rewrite_and_removal),
     };

@@ -119,6 +119,86 @@ static void overlong_value_is_cut_to_one_line(void **state)
     assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
 }
 
+/* A cut JSON line is still one JSON object: the long string is cut at a character boundary and
+ * closed, the pairs after it are left out, and "truncated":true says so. */
+static void overlong_json_line_stays_json_and_says_it_was_cut(void **state)
+{
+    (void)state;
+    static char big[20000];
+    static char buf[32768];
+    /* "é" is two bytes: a cut inside it would leave invalid UTF-8 */
+    for (size_t i = 0; i + 2 < sizeof(big); i += 2)
+        memcpy(big + i, "\xc3\xa9", 2);
+    wss_log_configure(WSS_LOG_INFO, WSS_LOG_FORMAT_JSON);
+    WSS_INFO("big", WSS_KV_INT("before", 7), WSS_KV_STR("v", big), WSS_KV_INT("after", 8));
+    size_t n = drain(buf, sizeof(buf));
+    assert_true(n <= 8192);
+    assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
+    cJSON *doc = cJSON_Parse(buf);
+    assert_non_null(doc);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "truncated")));
+    assert_int_equal(cJSON_GetObjectItem(doc, "before")->valueint, 7);
+    assert_null(cJSON_GetObjectItem(doc, "after"));
+    const char *v = cJSON_GetObjectItem(doc, "v")->valuestring;
+    assert_true(strlen(v) > 4096);
+    assert_int_equal(strlen(v) % 2, 0);
+    assert_int_equal(strncmp(v, big, strlen(v)), 0);
+    cJSON_Delete(doc);
+
+    /* a message too long for the line is cut the same way */
+    WSS_INFO(big);
+    n = drain(buf, sizeof(buf));
+    doc = cJSON_Parse(buf);
+    assert_non_null(doc);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(doc, "truncated")));
+    assert_int_equal(strncmp(cJSON_GetObjectItem(doc, "msg")->valuestring, big, 100), 0);
+    cJSON_Delete(doc);
+
+    /* a line that fits carries no marker */
+    WSS_INFO("small", WSS_KV_STR("v", "x"));
+    drain(buf, sizeof(buf));
+    assert_null(strstr(buf, "truncated"));
+}
+
+/* A cut text line ends its quoted value and then says it was cut. */
+static void overlong_text_line_says_it_was_cut(void **state)
+{
+    (void)state;
+    static char big[20000];
+    static char buf[32768];
+    memset(big, 'a', sizeof(big) - 1);
+    wss_log_configure(WSS_LOG_INFO, WSS_LOG_FORMAT_TEXT);
+    WSS_INFO("big", WSS_KV_STR("v", big), WSS_KV_INT("after", 8));
+    size_t n = drain(buf, sizeof(buf));
+    assert_true(n <= 8192);
+    const char tail[] = "aaa\" truncated=true\n";
+    assert_true(n > sizeof(tail));
+    assert_string_equal(buf + n - (sizeof(tail) - 1), tail);
+    assert_null(strstr(buf, "after="));
+}
+
+/* The klog header names the caller in full however long its file name is. */
+static void long_file_names_stay_whole_in_the_header(void **state)
+{
+    (void)state;
+    char buf[512];
+    static const char file[] = "adapter/a_source_file_with_a_rather_long_name_indeed.c";
+    const struct wss_log_kv none[] = {{.kind = WSS_LOG_KV_NONE}};
+    wss_log_configure(WSS_LOG_INFO, WSS_LOG_FORMAT_TEXT);
+    wss_log_emit(WSS_LOG_INFO, file, 12345, "m", none, 1);
+    drain(buf, sizeof(buf));
+    assert_non_null(strstr(buf, " a_source_file_with_a_rather_long_name_indeed.c:12345] \"m\"\n"));
+
+    wss_log_configure(WSS_LOG_INFO, WSS_LOG_FORMAT_JSON);
+    wss_log_emit(WSS_LOG_INFO, file, 12345, "m", none, 1);
+    drain(buf, sizeof(buf));
+    cJSON *doc = cJSON_Parse(buf);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItem(doc, "caller")->valuestring,
+                        "a_source_file_with_a_rather_long_name_indeed.c:12345");
+    cJSON_Delete(doc);
+}
+
 static void parses_level_and_format_names(void **state)
 {
     (void)state;
@@ -144,6 +224,9 @@ int main(void)
         cmocka_unit_test(json_line_parses_and_escapes_control_bytes),
         cmocka_unit_test(lines_below_min_level_are_dropped),
         cmocka_unit_test(overlong_value_is_cut_to_one_line),
+        cmocka_unit_test(overlong_json_line_stays_json_and_says_it_was_cut),
+        cmocka_unit_test(overlong_text_line_says_it_was_cut),
+        cmocka_unit_test(long_file_names_stay_whole_in_the_header),
         cmocka_unit_test(parses_level_and_format_names),
     };
     return cmocka_run_group_tests(tests, open_pipe, close_pipe);
