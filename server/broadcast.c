@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* broadcast.c: delivering one shared frame to a room's members here and on other threads.
+/* broadcast.c: delivering one shared frame to a room's members here, on other threads and, with
+ * --redis, handing it to the Redis bus for other servers.
  * Does not: build frames or decide who is a slow consumer (conn_send_msg does).
  * Threads: the calling loop thread; other threads are reached only through their inboxes. */
 #include "broadcast.h"
 
 #include "inbox.h"
+#include "redis_bus.h"
 #include "stats.h"
 
 static void deliver_local(struct room *room, struct msg *m)
@@ -18,6 +20,13 @@ static void deliver_local(struct room *room, struct msg *m)
 
 void broadcast_publish(struct conn_ctx *ctx, struct room *room, struct msg *m)
 {
+    if (ctx->bus) {
+        size_t len;
+        const char *name = room_name(room, &len);
+        /* Only queued here: the bytes go out when the loop next polls. Local members are served
+         * directly below, and this server skips its own envelopes when Redis echoes them. */
+        redis_bus_publish(ctx->bus, name, len, m);
+    }
     uint64_t remote = rooms_remote_threads(ctx->rooms, room);
     if (remote) {
         size_t len;

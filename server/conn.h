@@ -16,6 +16,7 @@ struct conn;       /* opaque outside conn*.c */
 struct conn_batch; /* private to conn*.c */
 struct http_endpoints;
 struct inbox;
+struct redis_bus;
 struct room_member;
 struct rooms_local;
 struct stats;
@@ -54,6 +55,8 @@ struct conn_ctx {
     struct inbox *const *inboxes;     /* public, borrowed: every thread's inbox, by number */
     unsigned thread, nthreads;        /* public */
     struct http_endpoints *http;      /* public, borrowed: answers plain requests */
+    struct redis_bus *bus;            /* public, borrowed: room messages to other servers;
+                                         NULL without --redis */
     struct conn_hooks hooks;          /* public */
     size_t live;                      /* public, read-only: connections in any state */
     struct conn_node all;             /* private: sentinel of every live connection */

@@ -21,6 +21,8 @@ static struct {
     struct wss_hostport listen;
     int64_t threads, max_message, max_send, drain_seconds, idle_ms, drain_delay_ms;
     const char *shm;
+    const char *redis, *redis_prefix;
+    int64_t redis_reconnect_max_ms;
     int log_level, log_format;
 } o;
 
@@ -46,6 +48,16 @@ static const struct wss_flag flag_table[] = {
     WSS_FLAG_INT("drain-seconds", &o.drain_seconds, "10", 0, 86400,
                  "Then close connections with 1001 spread evenly over this many seconds. SIGINT: "
                  "no delay and at most 1 s."),
+    WSS_FLAG_STRING("redis", &o.redis, "",
+                    "host:port of a Redis server that shares room messages with the other "
+                    "servers using it (pub/sub); empty keeps rooms within this process."),
+    WSS_FLAG_STRING("redis-prefix", &o.redis_prefix, "wsscale:",
+                    "Prefix of the Redis channels: rooms are on <prefix>room:<name>; servers "
+                    "with different prefixes do not share rooms."),
+    WSS_FLAG_DURATION("redis-reconnect-max", &o.redis_reconnect_max_ms, "5s",
+                      "Longest wait between attempts to reconnect to Redis (the wait starts at "
+                      "100ms and doubles, with jitter).",
+                      .min = REDIS_BUS_BACKOFF_FIRST_MS, .max = 3600000),
     WSS_FLAG_ENUM("log-level", &o.log_level, "info", WSS_CHOICES("debug", "info", "warn", "error"),
                   "Least severe level logged."),
     WSS_FLAG_ENUM("log-format", &o.log_format, "text", WSS_CHOICES("text", "json"),
@@ -95,13 +107,22 @@ int main(int argc, char **argv)
                    HANDSHAKE_TIMEOUT_MS, CLOSE_TIMEOUT_MS},
         .drain = {(uint64_t)o.drain_delay_ms, (uint64_t)o.drain_seconds * 1000},
     };
+    char err[SERVER_ERR_LEN];
+    if (o.redis[0] != '\0') {
+        cfg.has_redis = true;
+        cfg.redis.reconnect_max_ms = (uint64_t)o.redis_reconnect_max_ms;
+        if (redis_bus_resolve(o.redis, o.redis_prefix, &cfg.redis, err, sizeof(err)) != 0) {
+            fprintf(stderr, "wsscale-server: --redis %s: %s\n", o.redis, err);
+            rc = 2;
+            goto out;
+        }
+    }
     if (resolve(&cfg.addr, &cfg.addr_len) != 0) {
         fprintf(stderr, "wsscale-server: cannot resolve --listen %.*s\n", (int)o.listen.host_len,
                 o.listen.host);
         rc = 2;
         goto out;
     }
-    char err[SERVER_ERR_LEN];
     struct server *s = server_new(&cfg, err, sizeof(err));
     if (!s) {
         WSS_ERROR("cannot start", WSS_KV_STR("error", err));

@@ -14,6 +14,7 @@ enum source_kind {
     OPEN_CONNS,  /* opened - closed */
     ROOM_COUNT,  /* rooms with members */
     IS_DRAINING, /* 0 or 1 */
+    ALL_SET,     /* 1 if one struct stats field is non-zero on every thread, else 0 */
 };
 
 struct family_def {
@@ -60,7 +61,36 @@ static const struct family_def defs[] = {
      "1 from SIGTERM or SIGINT until exit, else 0; /readyz fails while it is 1.", IS_DRAINING, 0},
 };
 
-#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+/* Registered only with --redis. */
+static const struct family_def redis_defs[] = {
+    {WSS_PROM_GAUGE, "wsscale_server_redis_up",
+     "1 while every thread's Redis publisher and subscriber are connected, else 0; room "
+     "messages reach only this server's members while it is 0.",
+     ALL_SET, offsetof(struct stats, redis_up)},
+    {WSS_PROM_GAUGE, "wsscale_server_redis_subscriptions",
+     "Room channels subscribed in Redis, summed over threads (a room with members on two threads "
+     "counts twice).",
+     SUM_FIELD, offsetof(struct stats, redis_subscriptions)},
+    {WSS_PROM_COUNTER, "wsscale_server_redis_published_total",
+     "Room messages published to Redis and acknowledged.", SUM_FIELD,
+     offsetof(struct stats, redis_published)},
+    {WSS_PROM_COUNTER, "wsscale_server_redis_publish_errors_total",
+     "Room messages not published to Redis (link down, Redis behind or refusing) or lost with "
+     "the connection before Redis acknowledged them.",
+     SUM_FIELD, offsetof(struct stats, redis_publish_errors)},
+    {WSS_PROM_COUNTER, "wsscale_server_redis_received_total",
+     "Room messages from other servers received through Redis for rooms with members here.",
+     SUM_FIELD, offsetof(struct stats, redis_received)},
+    {WSS_PROM_COUNTER, "wsscale_server_redis_invalid_messages_total",
+     "Messages on room channels that were not valid envelopes, ignored.", SUM_FIELD,
+     offsetof(struct stats, redis_invalid)},
+    {WSS_PROM_COUNTER, "wsscale_server_redis_reconnects_total",
+     "Attempts to connect to Redis again after a lost or failed connection.", SUM_FIELD,
+     offsetof(struct stats, redis_reconnects)},
+};
+
+#define NDEFS       (sizeof(defs) / sizeof(defs[0]))
+#define NREDIS_DEFS (sizeof(redis_defs) / sizeof(redis_defs[0]))
 
 struct family_arg {
     const struct metrics_source *src; /* borrowed: metrics->src */
@@ -69,7 +99,7 @@ struct family_arg {
 
 struct metrics {
     struct metrics_source src;
-    struct family_arg args[NDEFS];
+    struct family_arg args[NDEFS + NREDIS_DEFS];
 };
 
 static uint64_t sum_field(const struct metrics_source *src, size_t field)
@@ -105,6 +135,14 @@ static void collect(struct wss_prom_writer *w, void *arg)
     case IS_DRAINING:
         v = atomic_load_explicit(src->is_draining, memory_order_relaxed) ? 1 : 0;
         break;
+    case ALL_SET:
+        v = 1;
+        for (unsigned t = 0; t < src->nthreads; t++) {
+            const char *base = (const char *)&src->stats[t];
+            if (stats_get((const _Atomic uint64_t *)(const void *)(base + a->def->field)) == 0)
+                v = 0;
+        }
+        break;
     }
     wss_prom_writer_sample(w, NULL, 0, v);
 }
@@ -118,12 +156,14 @@ struct metrics *metrics_new(struct wss_prom_registry *registry, const struct met
         return NULL;
     }
     m->src = *src;
-    for (size_t i = 0; i < NDEFS; i++) {
-        m->args[i] = (struct family_arg){.src = &m->src, .def = &defs[i]};
+    size_t n = NDEFS + (src->has_redis ? NREDIS_DEFS : 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct family_def *def = i < NDEFS ? &defs[i] : &redis_defs[i - NDEFS];
+        m->args[i] = (struct family_arg){.src = &m->src, .def = def};
         struct wss_prom_desc d = {
-            .type = defs[i].type,
-            .name = defs[i].name,
-            .help = defs[i].help,
+            .type = def->type,
+            .name = def->name,
+            .help = def->help,
             .collect = collect,
             .collect_arg = &m->args[i],
         };

@@ -20,6 +20,7 @@ struct metrics_source {
     unsigned nthreads;
     const struct rooms *rooms;
     const atomic_bool *is_draining;
+    bool has_redis; /* add the wsscale_server_redis_* families */
 };
 
 struct metrics; /* opaque */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rooms.c: the registry (a chained hash of room names to a thread mask, under a mutex taken on
- * join and leave) and the per-thread tables (the same hash, of member lists, without locks).
+/* rooms.c: the registry (a name_hash of room names to a thread mask, under a mutex taken on
+ * join and leave) and the per-thread tables (a name_hash of member lists, without locks).
  * Does not: send, queue or count messages.
  * Threads: registry entries under g->lock, except `threads`, an atomic read without it; a
  * rooms_local and everything reachable from it belong to its thread. */
 #include "rooms.h"
+
+#include "name_hash.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,36 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* First bucket count of a hash; it doubles when entries outnumber buckets. */
-#define HASH_FIRST_BUCKETS 16
-
-struct key {
-    struct key *next; /* bucket chain */
-    uint32_t hash;
-    uint8_t len;
-    char name[ROOM_NAME_MAX];
-};
-
-struct hash {
-    struct key **buckets; /* owned */
-    size_t nbuckets, count;
-};
+_Static_assert(ROOM_NAME_MAX == NAME_HASH_KEY_MAX, "a room name must fit a hash key");
 
 /* A room in the registry. */
 struct entry {
-    struct key key;           /* first: a struct key * is a struct entry * */
+    struct name_key key;      /* first: a struct name_key * is a struct entry * */
     _Atomic uint64_t threads; /* bit i: thread i has members; written under g->lock */
 };
 
 struct rooms {
     pthread_mutex_t lock;
-    struct hash table; /* of struct entry, under lock */
+    struct name_hash table; /* of struct entry, under lock */
     unsigned nthreads;
     atomic_size_t count; /* == table.count, readable without the lock */
 };
 
 struct room {
-    struct key key;          /* first: a struct key * is a struct room * */
+    struct name_key key;     /* first: a struct name_key * is a struct room * */
     struct entry *entry;     /* shared; alive while this room has members */
     struct room_member head; /* sentinel of the member list */
     size_t members;
@@ -50,7 +39,9 @@ struct room {
 struct rooms_local {
     struct rooms *g; /* borrowed */
     unsigned thread;
-    struct hash table; /* of struct room */
+    struct name_hash table; /* of struct room */
+    rooms_watch_cb watch;   /* NULL: nobody watches */
+    void *watch_arg;        /* borrowed */
 };
 
 bool room_name_is_valid(const char *s, size_t len)
@@ -65,71 +56,6 @@ bool room_name_is_valid(const char *s, size_t len)
             return false;
     }
     return true;
-}
-
-/* FNV-1a: short keys, no adversary gains much from collisions in a table that only grows. */
-static uint32_t hash_name(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-static struct key *hash_find(const struct hash *h, const char *s, size_t len, uint32_t hv)
-{
-    if (!h->nbuckets)
-        return NULL;
-    for (struct key *k = h->buckets[hv & (h->nbuckets - 1)]; k; k = k->next)
-        if (k->hash == hv && k->len == len && memcmp(k->name, s, len) == 0)
-            return k;
-    return NULL;
-}
-
-static int hash_insert(struct hash *h, struct key *k)
-{
-    if (h->count >= h->nbuckets) {
-        size_t n = h->nbuckets ? h->nbuckets * 2 : HASH_FIRST_BUCKETS;
-        struct key **b = calloc(n, sizeof(*b));
-        if (!b)
-            return -ENOMEM;
-        for (size_t i = 0; i < h->nbuckets; i++) {
-            for (struct key *e = h->buckets[i], *next; e; e = next) {
-                next = e->next;
-                e->next = b[e->hash & (n - 1)];
-                b[e->hash & (n - 1)] = e;
-            }
-        }
-        free(h->buckets);
-        h->buckets = b;
-        h->nbuckets = n;
-    }
-    struct key **slot = &h->buckets[k->hash & (h->nbuckets - 1)];
-    k->next = *slot;
-    *slot = k;
-    h->count++;
-    return 0;
-}
-
-static void hash_remove(struct hash *h, struct key *k)
-{
-    for (struct key **p = &h->buckets[k->hash & (h->nbuckets - 1)]; *p; p = &(*p)->next) {
-        if (*p == k) {
-            *p = k->next;
-            h->count--;
-            return;
-        }
-    }
-}
-
-static void key_set(struct key *k, const char *s, size_t len, uint32_t hv)
-{
-    k->next = NULL;
-    k->hash = hv;
-    k->len = (uint8_t)len;
-    memcpy(k->name, s, len);
 }
 
 struct rooms *rooms_new(unsigned nthreads)
@@ -152,13 +78,11 @@ void rooms_free(struct rooms *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; i < g->table.nbuckets; i++) {
-        for (struct key *k = g->table.buckets[i], *next; k; k = next) {
-            next = k->next;
-            free(k);
-        }
+    for (struct name_key *k = name_hash_first(&g->table), *next; k; k = next) {
+        next = name_hash_next(&g->table, k);
+        free(k);
     }
-    free(g->table.buckets);
+    name_hash_release(&g->table);
     pthread_mutex_destroy(&g->lock);
     free(g);
 }
@@ -188,13 +112,13 @@ static struct entry *registry_enter(struct rooms_local *t, const char *name, siz
     struct entry *e = NULL;
     if (pthread_mutex_lock(&g->lock) != 0)
         return NULL;
-    e = (struct entry *)hash_find(&g->table, name, len, hv);
+    e = (struct entry *)name_hash_find(&g->table, name, len, hv);
     if (!e) {
         e = calloc(1, sizeof(*e));
         if (e) {
-            key_set(&e->key, name, len, hv);
+            name_key_set(&e->key, name, len, hv);
             atomic_init(&e->threads, 0);
-            if (hash_insert(&g->table, &e->key) != 0) {
+            if (name_hash_insert(&g->table, &e->key) != 0) {
                 free(e);
                 e = NULL;
             } else {
@@ -218,7 +142,7 @@ static void registry_leave(struct rooms_local *t, struct entry *e)
         atomic_fetch_and_explicit(&e->threads, ~(UINT64_C(1) << t->thread), memory_order_release) &
         ~(UINT64_C(1) << t->thread);
     if (left == 0) {
-        hash_remove(&g->table, &e->key);
+        name_hash_remove(&g->table, &e->key);
         atomic_fetch_sub_explicit(&g->count, 1, memory_order_relaxed);
         free(e);
     }
@@ -229,24 +153,26 @@ int rooms_join(struct rooms_local *t, const char *name, size_t len, struct room_
 {
     if (!room_name_is_valid(name, len) || m->room)
         return -EINVAL;
-    uint32_t hv = hash_name(name, len);
-    struct room *r = (struct room *)hash_find(&t->table, name, len, hv);
+    uint32_t hv = name_hash_of(name, len);
+    struct room *r = (struct room *)name_hash_find(&t->table, name, len, hv);
+    bool is_new = false;
     if (!r) {
         r = calloc(1, sizeof(*r));
         if (!r)
             return -ENOMEM;
-        key_set(&r->key, name, len, hv);
+        name_key_set(&r->key, name, len, hv);
         r->head.prev = r->head.next = &r->head;
         r->entry = registry_enter(t, name, len, hv);
         if (!r->entry) {
             free(r);
             return -ENOMEM;
         }
-        if (hash_insert(&t->table, &r->key) != 0) {
+        if (name_hash_insert(&t->table, &r->key) != 0) {
             registry_leave(t, r->entry);
             free(r);
             return -ENOMEM;
         }
+        is_new = true;
     }
     m->prev = r->head.prev;
     m->next = &r->head;
@@ -254,6 +180,8 @@ int rooms_join(struct rooms_local *t, const char *name, size_t len, struct room_
     r->head.prev = m;
     m->room = r;
     r->members++;
+    if (is_new && t->watch)
+        t->watch(t->watch_arg, r, true);
     return 0;
 }
 
@@ -268,7 +196,9 @@ void rooms_leave(struct rooms_local *t, struct room_member *m)
     m->room = NULL;
     if (--r->members > 0)
         return;
-    hash_remove(&t->table, &r->key);
+    if (t->watch)
+        t->watch(t->watch_arg, r, false);
+    name_hash_remove(&t->table, &r->key);
     registry_leave(t, r->entry);
     free(r);
 }
@@ -278,23 +208,24 @@ void rooms_local_free(struct rooms_local *t)
     if (!t)
         return;
     while (t->table.count > 0) {
-        for (size_t i = 0; i < t->table.nbuckets; i++) {
-            struct room *r = (struct room *)t->table.buckets[i];
-            if (r) {
-                while (r->members > 1)
-                    rooms_leave(t, r->head.next);
-                rooms_leave(t, r->head.next); /* frees r */
-                break;
-            }
-        }
+        struct room *r = (struct room *)name_hash_first(&t->table);
+        while (r->members > 1)
+            rooms_leave(t, r->head.next);
+        rooms_leave(t, r->head.next); /* frees r */
     }
-    free(t->table.buckets);
+    name_hash_release(&t->table);
     free(t);
+}
+
+void rooms_local_watch(struct rooms_local *t, rooms_watch_cb cb, void *arg)
+{
+    t->watch = cb;
+    t->watch_arg = arg;
 }
 
 struct room *rooms_find(struct rooms_local *t, const char *name, size_t len)
 {
-    return (struct room *)hash_find(&t->table, name, len, hash_name(name, len));
+    return (struct room *)name_hash_find(&t->table, name, len, name_hash_of(name, len));
 }
 
 struct room *room_of(const struct room_member *m)

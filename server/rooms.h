@@ -43,7 +43,16 @@ size_t rooms_count(const struct rooms *g);
  * range. */
 struct rooms_local *rooms_local_new(struct rooms *g, unsigned thread);
 
-/* Removes every remaining member and frees the table; accepts NULL. Its thread only. */
+/* Told when a room gets its first member on this thread (is_added true, after the join) and when
+ * it loses its last (is_added false, before r is freed). */
+typedef void (*rooms_watch_cb)(void *arg, struct room *r, bool is_added);
+
+/* Makes cb (NULL: nobody) the one watcher of t's rooms; arg is borrowed. Rooms already present are
+ * not reported. Cannot fail. Its thread only. */
+void rooms_local_watch(struct rooms_local *t, rooms_watch_cb cb, void *arg);
+
+/* Removes every remaining member (the watcher hears of each room) and frees the table; accepts
+ * NULL. Its thread only. */
 void rooms_local_free(struct rooms_local *t);
 
 /* Puts m (in no room) into the room named name[0..len), creating the room as needed. 0, -EINVAL

@@ -11,11 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "heartbeat.h"
 #include "http_endpoints.h"
 #include "inbox.h"
 #include "metrics.h"
+#include "redis_envelope.h"
 #include "rooms.h"
 #include "stats.h"
 #include "worker.h"
@@ -40,6 +44,19 @@ struct server {
     struct heartbeat *heartbeat;
 };
 
+/* A random non-zero id for this process's envelopes: pods restart, so it must not repeat. */
+static uint64_t random_origin(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+        /* No entropy yet (early boot): time and pid still tell processes apart. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+    }
+    return v == REDIS_ENVELOPE_ORIGIN_EXTERNAL ? 1 : v;
+}
+
 struct server *server_new(const struct server_config *cfg, char *err, size_t errlen)
 {
     unsigned n = cfg->threads;
@@ -49,6 +66,8 @@ struct server *server_new(const struct server_config *cfg, char *err, size_t err
         return NULL;
     }
     s->cfg = *cfg;
+    if (cfg->has_redis)
+        s->cfg.redis.origin = random_origin();
     atomic_init(&s->is_draining, false);
     snprintf(err, errlen, "out of memory");
     s->stats = aligned_alloc(64, sizeof(struct stats) * n);
@@ -61,7 +80,7 @@ struct server *server_new(const struct server_config *cfg, char *err, size_t err
         goto fail;
     memset(s->stats, 0, sizeof(struct stats) * n);
     struct wss_parse_err perr;
-    struct metrics_source src = {s->stats, n, s->rooms, &s->is_draining};
+    struct metrics_source src = {s->stats, n, s->rooms, &s->is_draining, cfg->has_redis};
     if (!(s->metrics = metrics_new(s->registry, &src, &perr))) {
         snprintf(err, errlen, "metrics: %s", perr.msg);
         goto fail;
@@ -77,8 +96,17 @@ struct server *server_new(const struct server_config *cfg, char *err, size_t err
     }
     if (!(s->control = loop_create(NULL, err, errlen)))
         goto fail;
-    s->wcfg = (struct worker_config){&s->cfg.limits, s->rooms,     s->http,    s->inboxes,
-                                     s->stats,       s->counter_p, s->control, n};
+    s->wcfg = (struct worker_config){
+        .limits = &s->cfg.limits,
+        .rooms = s->rooms,
+        .http = s->http,
+        .inboxes = s->inboxes,
+        .stats = s->stats,
+        .counter = s->counter_p,
+        .control = s->control,
+        .redis = cfg->has_redis ? &s->cfg.redis : NULL,
+        .nthreads = n,
+    };
     for (unsigned i = 0; i < n; i++) {
         if (!(s->workers[i] = worker_new(i, &s->wcfg, &s->cfg.addr, s->cfg.addr_len, err, errlen)))
             goto fail;
@@ -110,6 +138,13 @@ int server_run(struct server *s)
     wss_hostport_format_sockaddr((struct sockaddr *)&s->cfg.addr, where, sizeof(where));
     WSS_INFO("serving", WSS_KV_STR("listen", where), WSS_KV_UINT("threads", s->cfg.threads),
              WSS_KV_STR("shm", s->cfg.shm));
+    if (s->cfg.has_redis) {
+        char origin[17];
+        snprintf(origin, sizeof(origin), "%016llx", (unsigned long long)s->cfg.redis.origin);
+        WSS_INFO("rooms shared through redis", WSS_KV_STR("host", s->cfg.redis.host),
+                 WSS_KV_INT("port", s->cfg.redis.port), WSS_KV_STR("prefix", s->cfg.redis.prefix),
+                 WSS_KV_STR("origin", origin));
+    }
     int rc = loop_run(s->control);
     if (rc != 0)
         WSS_ERROR("control loop failed", WSS_KV_STR("error", strerror(-rc)));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* server.h: the assembled wsscale-server: metrics registry, rooms, endpoints, shared-memory
- * counter, control loop, workers, drain and heartbeat, built in dependency order and torn down in
- * reverse.
+ * counter, control loop, workers (with their Redis buses), drain and heartbeat, built in
+ * dependency order and torn down in reverse.
  * Does not: parse flags or configure logging (main.c), or serve anything itself.
  * Threads: server_new/server_run/server_free on the main thread, which runs the control loop. */
 #ifndef WSSCALE_SERVER_SERVER_H
@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "drain.h"
+#include "redis_bus.h"
 
 /* Length of the error text server_new() leaves in err. */
 #define SERVER_ERR_LEN 320
@@ -22,6 +23,9 @@ struct server_config {
     const char *shm;  /* counter name or path; "" = none. Borrowed */
     struct conn_limits limits;
     struct drain_config drain;
+    bool has_redis;                /* rooms across processes through Redis pub/sub */
+    struct redis_bus_config redis; /* with has_redis: filled by redis_bus_resolve(); the origin
+                                      is chosen by server_new() */
 };
 
 struct server; /* opaque */

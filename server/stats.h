@@ -20,13 +20,27 @@ struct stats {
     _Atomic uint64_t handshake_rejects;  /* requests answered with a 4xx/5xx */
     _Atomic uint64_t http_requests;      /* plain HTTP requests answered */
     _Atomic uint64_t room_inbox_refused; /* room messages another thread could not queue */
-} __attribute__((aligned(64)));          /* a cache line of its own per thread */
+    /* With --redis (redis_bus.c): */
+    _Atomic uint64_t redis_up;             /* 1 while this thread's Redis link is up, else 0 */
+    _Atomic uint64_t redis_subscriptions;  /* room channels Redis confirmed for this thread */
+    _Atomic uint64_t redis_published;      /* room messages Redis accepted */
+    _Atomic uint64_t redis_publish_errors; /* room messages not published or not confirmed */
+    _Atomic uint64_t redis_received;       /* messages of other processes handed to members */
+    _Atomic uint64_t redis_invalid;        /* room channel messages that were not envelopes */
+    _Atomic uint64_t redis_reconnects;     /* connection attempts after a lost or failed link */
+} __attribute__((aligned(64)));            /* a cache line of its own per thread */
 
 /* Adds n; the owning thread only. */
 static inline void stats_add(_Atomic uint64_t *c, uint64_t n)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
                           memory_order_relaxed);
+}
+
+/* Stores a gauge's new value; the owning thread only. */
+static inline void stats_set(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_store_explicit(c, v, memory_order_relaxed);
 }
 
 /* Reads a counter; any thread. */

@@ -20,6 +20,7 @@
 
 #include "broadcast.h"
 #include "inbox.h"
+#include "redis_bus.h"
 #include "rooms.h"
 #include "wsscale/log.h"
 
@@ -51,6 +52,7 @@ struct worker {
     uint64_t drain_deadline_ms; /* loop clock; 0 until closing */
     struct inbox *inbox;        /* owned */
     struct rooms_local *rooms;  /* owned */
+    struct redis_bus *bus;      /* owned; NULL without --redis */
     struct conn_ctx ctx;
     pthread_t thread;
     bool is_started;
@@ -170,6 +172,13 @@ static void act_on_command(struct worker *w)
         finish_thread(w);
 }
 
+/* A room message from another server, through Redis. */
+static void on_redis_message(void *arg, struct msg *m)
+{
+    struct worker *w = arg;
+    broadcast_deliver(&w->ctx, m);
+}
+
 static void on_wakeup(struct loop *l, void *arg)
 {
     (void)l;
@@ -257,6 +266,15 @@ struct worker *worker_new(unsigned index, const struct worker_config *cfg,
     if (!w->inbox || !w->rooms || conn_ctx_init(&w->ctx) != 0) {
         snprintf(err, errlen, "worker %u: out of memory", index);
         goto fail;
+    }
+    if (cfg->redis) {
+        w->bus = redis_bus_new(w->loop, cfg->redis, index, &cfg->stats[index], on_redis_message, w);
+        if (!w->bus) {
+            snprintf(err, errlen, "worker %u: out of memory creating the redis bus", index);
+            goto fail;
+        }
+        w->ctx.bus = w->bus;
+        rooms_local_watch(w->rooms, redis_bus_room_watch, w->bus);
     }
     char serr[WORKER_ERR_LEN];
     int fd = open_listener(addr, addr_len, serr, sizeof(serr));
@@ -359,7 +377,8 @@ void worker_free(struct worker *w)
         loop_timer_stop(w->loop, &w->drain_poll);
     }
     conn_ctx_release(&w->ctx);
-    rooms_local_free(w->rooms);
+    rooms_local_free(w->rooms); /* the bus hears each room go */
+    redis_bus_free(w->bus);
     inbox_free(w->inbox);
     loop_free(w->loop);
     free(w);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* worker.h: one serving thread: its event loop, its SO_REUSEPORT listener, its connections,
- * rooms, inbox and counters, and its part of the drain.
+ * rooms, inbox, Redis bus and counters, and its part of the drain.
  * Does not: handle signals or decide when to drain (drain.c), or parse flags (main.c).
  * Threads: worker_new/worker_start/worker_join/worker_free on the main thread; the worker_*
  * calls marked thread-safe from any thread; everything else runs on the worker's own thread. */
@@ -22,6 +22,7 @@
 struct rooms;
 struct http_endpoints;
 struct inbox;
+struct redis_bus_config;
 
 /* What every worker shares. Pointers are borrowed and must outlive the workers. */
 struct worker_config {
@@ -31,8 +32,9 @@ struct worker_config {
     struct inbox *const *inboxes; /* nthreads entries, filled by main from worker_inbox() before
                                      any worker starts */
     struct stats *stats;          /* nthreads entries: worker i writes stats[i] */
-    struct wss_counter_writer *counter; /* NULL: no shared-memory counter */
-    struct loop *control;               /* woken when a worker's thread ends */
+    struct wss_counter_writer *counter;   /* NULL: no shared-memory counter */
+    struct loop *control;                 /* woken when a worker's thread ends */
+    const struct redis_bus_config *redis; /* NULL: rooms stay within this process */
     unsigned nthreads;
 };
 

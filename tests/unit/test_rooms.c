@@ -153,6 +153,46 @@ static void many_rooms_grow_both_tables(void **state)
     rooms_free(g);
 }
 
+/* What a watcher heard, in order. */
+struct heard {
+    char events[8][16]; /* "+name" or "-name" */
+    int n;
+};
+
+static void record(void *arg, struct room *r, bool is_added)
+{
+    struct heard *h = arg;
+    size_t len;
+    const char *name = room_name(r, &len);
+    assert_true(h->n < 8);
+    snprintf(h->events[h->n++], sizeof(h->events[0]), "%c%.*s", is_added ? '+' : '-', (int)len,
+             name);
+}
+
+static void the_watcher_hears_a_rooms_first_join_and_last_leave_only(void **state)
+{
+    (void)state;
+    struct rooms *g = rooms_new(1);
+    struct rooms_local *t = rooms_local_new(g, 0);
+    struct heard h = {0};
+    rooms_local_watch(t, record, &h);
+    struct room_member a = {0}, b = {0}, c = {0};
+    assert_int_equal(rooms_join(t, "x", 1, &a), 0);
+    assert_int_equal(rooms_join(t, "x", 1, &b), 0);
+    assert_int_equal(rooms_join(t, "y", 1, &c), 0);
+    assert_int_equal(rooms_join(t, "bad/", 4, &c), -EINVAL); /* refused: nothing heard */
+    rooms_leave(t, &a);
+    assert_int_equal(h.n, 2);
+    rooms_leave(t, &b);
+    assert_int_equal(h.n, 3);
+    rooms_local_free(t); /* "y" still has a member: the watcher hears it go */
+    static const char *const want[] = {"+x", "+y", "-x", "-y"};
+    assert_int_equal(h.n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(h.events[i], want[i]);
+    rooms_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +202,7 @@ int main(void)
         cmocka_unit_test(join_refuses_bad_names_and_members_already_in_a_room),
         cmocka_unit_test(remote_threads_are_the_other_threads_with_members),
         cmocka_unit_test(many_rooms_grow_both_tables),
+        cmocka_unit_test(the_watcher_hears_a_rooms_first_join_and_last_leave_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
