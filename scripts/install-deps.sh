@@ -12,13 +12,15 @@ for arg in "$@"; do
   esac
 done
 
-# What the programs need to build and run.
-build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev
+# What the programs need to build and run. libcurl is the GnuTLS flavour so that each program
+# carries one TLS stack (libmicrohttpd uses GnuTLS too).
+build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-gnutls-dev libcjson-dev
   libprotobuf-c-dev protobuf-c-compiler libgnutls28-dev nettle-dev libhiredis-dev gnuplot-nox
   prometheus jq openssl curl iproute2)
 # What only the tests, the sanitizer build and the fuzzers need.
+# chromium: the headless browser of tests/js/browser.test.js (driven by npm's playwright-core).
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format redis-server python3-websockets
-  gnutls-bin)
+  gnutls-bin chromium)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then pkgs+=("${test_pkgs[@]}"); fi
@@ -42,6 +44,11 @@ fi
 # JavaScript test helpers (real WebSocket clients, schema checks) have their own lock file.
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$want_tests" = 1 ] && [ -f "$here/tests/js/package-lock.json" ]; then
+  # Node 20 or later (playwright-core needs it) comes with the machine, npm with it.
+  if ! command -v npm >/dev/null; then
+    echo "install-deps.sh: npm not found; the JavaScript tests need Node.js 20 or later" >&2
+    exit 1
+  fi
   stamp="$here/tests/js/node_modules/.wsscale-lock"
   if ! cmp -s "$here/tests/js/package-lock.json" "$stamp" 2>/dev/null; then
     (cd "$here/tests/js" && npm ci --no-audit --no-fund --loglevel=error)
