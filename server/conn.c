@@ -31,17 +31,17 @@
 #define ASSEMBLY_FIRST_CAP   256
 #define ASSEMBLY_RESERVE_MAX (1u << 20)
 
-static void on_io(struct loop_io *io, uint32_t events);
-static void on_timer(struct loop_timer *t);
+static void on_io(struct wss_loop_io *io, uint32_t events);
+static void on_timer(struct wss_loop_timer *t);
 
 struct conn *conn_of_member(struct room_member *m)
 {
-    return LOOP_CONTAINER_OF(m, struct conn, member);
+    return WSS_LOOP_CONTAINER_OF(m, struct conn, member);
 }
 
 static void arm_timer(struct conn *c, uint64_t ms)
 {
-    if (loop_timer_start(c->ctx->loop, &c->timer, ms) != 0)
+    if (wss_loop_timer_start(c->ctx->loop, &c->timer, ms) != 0)
         conn__destroy(c, "out of memory arming a timer");
 }
 
@@ -52,15 +52,15 @@ static void free_input(struct conn *c)
     c->in_len = c->in_cap = 0;
 }
 
-static void reap(struct loop_defer *d)
+static void reap(struct wss_loop_defer *d)
 {
-    free(LOOP_CONTAINER_OF(d, struct conn, reaper));
+    free(WSS_LOOP_CONTAINER_OF(d, struct conn, reaper));
 }
 
 /* Leaves the drain table and the room: a session that is ending gets no more broadcasts. */
 static void leave_open(struct conn *c)
 {
-    loop_conn_remove(c->ctx->loop, &c->open_link);
+    wss_loop_conn_remove(c->ctx->loop, &c->open_link);
     rooms_leave(c->ctx->rooms, &c->member);
 }
 
@@ -74,8 +74,8 @@ void conn__destroy(struct conn *c, const char *why)
                   WSS_KV_INT("state", c->state));
     conn__batch_forget(c);
     leave_open(c);
-    loop_timer_stop(ctx->loop, &c->timer);
-    loop_io_stop(ctx->loop, &c->io);
+    wss_loop_timer_stop(ctx->loop, &c->timer);
+    wss_loop_io_stop(ctx->loop, &c->io);
     close(c->io.fd);
     conn__drop_queue(c, false);
     free_input(c);
@@ -88,7 +88,7 @@ void conn__destroy(struct conn *c, const char *why)
     c->all.next->prev = c->all.prev;
     ctx->live--;
     c->state = CONN_DEAD;
-    loop_defer(ctx->loop, &c->reaper, reap);
+    wss_loop_defer(ctx->loop, &c->reaper, reap);
 }
 
 /* Queues a Close frame with code (none for WSS_WS_CLOSE_NO_STATUS) and as much of reason as fits.
@@ -124,10 +124,10 @@ void conn__start_close(struct conn *c, uint16_t code, const char *reason)
     conn__batch_flush(c);
 }
 
-void conn_drain_cb(struct loop_link *link, void *arg)
+void conn_drain_cb(struct wss_loop_link *link, void *arg)
 {
     (void)arg;
-    conn__start_close(LOOP_CONTAINER_OF(link, struct conn, open_link), WSS_WS_CLOSE_GOING_AWAY,
+    conn__start_close(WSS_LOOP_CONTAINER_OF(link, struct conn, open_link), WSS_WS_CLOSE_GOING_AWAY,
                       "going away");
 }
 
@@ -209,12 +209,12 @@ static bool upgrade(struct conn *c, const struct wss_ws_handshake_req *req)
     stats_add(&ctx->stats->opened, 1);
     if (ctx->hooks.opened)
         ctx->hooks.opened(ctx->hooks.arg);
-    loop_conn_add(ctx->loop, &c->open_link);
-    c->last_rx_ms = loop_now_ms(ctx->loop);
+    wss_loop_conn_add(ctx->loop, &c->open_link);
+    c->last_rx_ms = wss_loop_now_ms(ctx->loop);
     if (ctx->limits->idle_timeout_ms)
         arm_timer(c, ctx->limits->idle_timeout_ms);
     else
-        loop_timer_stop(ctx->loop, &c->timer);
+        wss_loop_timer_stop(ctx->loop, &c->timer);
     conn__send_copy(c, buf, (size_t)n);
     return c->state == CONN_OPEN;
 }
@@ -445,7 +445,7 @@ static void on_readable(struct conn *c)
             break;
         case CONN_OPEN:
         case CONN_CLOSING:
-            c->last_rx_ms = loop_now_ms(ctx->loop);
+            c->last_rx_ms = wss_loop_now_ms(ctx->loop);
             c->is_ping_sent = false;
             process_frames(c, ctx->scratch, (size_t)n);
             break;
@@ -460,19 +460,19 @@ static void on_readable(struct conn *c)
         conn__update_interest(c);
 }
 
-static void on_io(struct loop_io *io, uint32_t events)
+static void on_io(struct wss_loop_io *io, uint32_t events)
 {
-    struct conn *c = LOOP_CONTAINER_OF(io, struct conn, io);
-    if (events & LOOP_WRITE)
+    struct conn *c = WSS_LOOP_CONTAINER_OF(io, struct conn, io);
+    if (events & WSS_LOOP_WRITE)
         conn__flush(c);
-    if (c->state != CONN_DEAD && (events & (LOOP_READ | LOOP_HUP)))
+    if (c->state != CONN_DEAD && (events & (WSS_LOOP_READ | WSS_LOOP_HUP)))
         on_readable(c);
 }
 
 static void on_idle_timer(struct conn *c)
 {
     uint64_t idle = c->ctx->limits->idle_timeout_ms;
-    uint64_t quiet = loop_now_ms(c->ctx->loop) - c->last_rx_ms;
+    uint64_t quiet = wss_loop_now_ms(c->ctx->loop) - c->last_rx_ms;
     if (c->is_read_paused) {
         /* Silence is ours: we stopped reading until the peer takes our output. */
         arm_timer(c, idle);
@@ -493,9 +493,9 @@ static void on_idle_timer(struct conn *c)
     conn__destroy(c, "idle timeout");
 }
 
-static void on_timer(struct loop_timer *t)
+static void on_timer(struct wss_loop_timer *t)
 {
-    struct conn *c = LOOP_CONTAINER_OF(t, struct conn, timer);
+    struct conn *c = WSS_LOOP_CONTAINER_OF(t, struct conn, timer);
     switch (c->state) {
     case CONN_HANDSHAKE:
         conn__destroy(c, "handshake timeout");
@@ -527,13 +527,13 @@ int conn_accept(struct conn_ctx *ctx, int fd)
     c->state = CONN_HANDSHAKE;
     c->dec.max_message_len = ctx->limits->max_message_bytes;
     c->dec.role = WSS_WS_FRAME_ROLE_SERVER;
-    loop_io_init(&c->io, fd, on_io);
-    loop_timer_init(&c->timer, on_timer);
-    int rc = loop_io_set(ctx->loop, &c->io, LOOP_READ);
+    wss_loop_io_init(&c->io, fd, on_io);
+    wss_loop_timer_init(&c->timer, on_timer);
+    int rc = wss_loop_io_set(ctx->loop, &c->io, WSS_LOOP_READ);
     if (rc == 0)
-        rc = loop_timer_start(ctx->loop, &c->timer, ctx->limits->handshake_timeout_ms);
+        rc = wss_loop_timer_start(ctx->loop, &c->timer, ctx->limits->handshake_timeout_ms);
     if (rc != 0) {
-        loop_io_stop(ctx->loop, &c->io);
+        wss_loop_io_stop(ctx->loop, &c->io);
         close(fd);
         free(c);
         return rc;
@@ -562,10 +562,10 @@ int conn_ctx_init(struct conn_ctx *ctx)
 void conn_ctx_close_all(struct conn_ctx *ctx)
 {
     while (ctx->all.next != &ctx->all) {
-        struct conn *c = LOOP_CONTAINER_OF(ctx->all.next, struct conn, all);
+        struct conn *c = WSS_LOOP_CONTAINER_OF(ctx->all.next, struct conn, all);
         conn__destroy(c, "server stopping");
     }
-    loop_run_deferred(ctx->loop);
+    wss_loop_run_deferred(ctx->loop);
 }
 
 void conn_ctx_release(struct conn_ctx *ctx)

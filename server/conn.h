@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "msg.h"
 
 struct conn;       /* opaque outside conn*.c */
@@ -48,7 +48,7 @@ struct conn_node {
 
 /* What one thread's connections share. Set the public fields, then conn_ctx_init(). */
 struct conn_ctx {
-    struct loop *loop;                /* public, borrowed */
+    struct wss_loop *loop;            /* public, borrowed */
     const struct conn_limits *limits; /* public, borrowed */
     struct stats *stats;              /* public, borrowed: this thread's counters */
     struct rooms_local *rooms;        /* public, borrowed: this thread's rooms */
@@ -78,8 +78,8 @@ void conn_ctx_release(struct conn_ctx *ctx);
  * then closed). */
 int conn_accept(struct conn_ctx *ctx, int fd);
 
-/* A loop_drain_cb (arg: the conn_ctx): closes an open WebSocket with 1001 "going away". */
-void conn_drain_cb(struct loop_link *link, void *arg);
+/* A wss_loop_drain_cb (arg: the conn_ctx): closes an open WebSocket with 1001 "going away". */
+void conn_drain_cb(struct wss_loop_link *link, void *arg);
 
 /* The connection that embeds room member m. */
 struct conn *conn_of_member(struct room_member *m);

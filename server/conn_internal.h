@@ -53,12 +53,12 @@ struct conn_batch {
 };
 
 struct conn {
-    struct loop_io io;
-    struct loop_timer timer;    /* handshake, idle, or close timeout, by state */
-    struct loop_link open_link; /* in the loop's table (a drain candidate) while CONN_OPEN */
+    struct wss_loop_io io;
+    struct wss_loop_timer timer;    /* handshake, idle, or close timeout, by state */
+    struct wss_loop_link open_link; /* in the loop's table (a drain candidate) while CONN_OPEN */
     struct conn_node all;
     struct room_member member;
-    struct loop_defer reaper;
+    struct wss_loop_defer reaper;
     struct conn_ctx *ctx; /* borrowed */
     struct msg *in;       /* owned: the request head or a message being assembled; else NULL */
     uint32_t in_len, in_cap;
@@ -95,7 +95,7 @@ void conn__send_copy(struct conn *c, const void *p, size_t len);
 /* Writes m's frame to c itself (an assembled echo), queueing a reference for the rest. */
 void conn__send_own(struct conn *c, struct msg *m);
 
-/* Writes queued output until the socket is full (LOOP_WRITE). */
+/* Writes queued output until the socket is full (WSS_LOOP_WRITE). */
 void conn__flush(struct conn *c);
 
 /* Frees queued output; keep_head keeps a half-written first piece so the stream stays valid. */

@@ -106,8 +106,8 @@ void conn__update_interest(struct conn *c)
     uint64_t limit = c->ctx->limits->max_send_buffer_bytes;
     if (c->is_read_paused && c->sq_bytes <= limit / RESUME_DIVISOR)
         c->is_read_paused = false;
-    uint32_t want = (c->is_read_paused ? 0 : LOOP_READ) | (c->sq_head ? LOOP_WRITE : 0);
-    int rc = loop_io_set(c->ctx->loop, &c->io, want);
+    uint32_t want = (c->is_read_paused ? 0 : WSS_LOOP_READ) | (c->sq_head ? WSS_LOOP_WRITE : 0);
+    int rc = wss_loop_io_set(c->ctx->loop, &c->io, want);
     if (rc != 0)
         conn__destroy(c, "cannot update epoll interest");
 }
@@ -310,7 +310,7 @@ void conn__flush(struct conn *c)
             free(node);
         }
         if ((size_t)w < total)
-            break; /* the socket is full: wait for the next LOOP_WRITE */
+            break; /* the socket is full: wait for the next WSS_LOOP_WRITE */
     }
     conn__update_interest(c);
 }

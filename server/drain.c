@@ -16,14 +16,14 @@
 #include "wsscale/log.h"
 
 struct drain {
-    struct loop *control;          /* borrowed */
+    struct wss_loop *control;      /* borrowed */
     struct worker *const *workers; /* borrowed */
     unsigned nworkers;
     struct drain_config cfg;
     atomic_bool *is_draining;           /* borrowed */
     struct wss_counter_writer *counter; /* borrowed; may be NULL */
-    struct loop_io sig;                 /* the signalfd */
-    struct loop_timer delay;
+    struct wss_loop_io sig;             /* the signalfd */
+    struct wss_loop_timer delay;
     uint64_t window_ms; /* of the drain under way */
     int signals_seen;
 };
@@ -51,16 +51,16 @@ static void begin_close(struct drain *d)
         worker_begin_close(d->workers[i], d->window_ms);
 }
 
-static void on_delay(struct loop_timer *t)
+static void on_delay(struct wss_loop_timer *t)
 {
-    begin_close(LOOP_CONTAINER_OF(t, struct drain, delay));
+    begin_close(WSS_LOOP_CONTAINER_OF(t, struct drain, delay));
 }
 
 static void on_signal(struct drain *d, int signo)
 {
     if (++d->signals_seen > 1) {
         WSS_WARN("drain: second signal, closing everything now", WSS_KV_INT("signal", signo));
-        loop_timer_stop(d->control, &d->delay);
+        wss_loop_timer_stop(d->control, &d->delay);
         for (unsigned i = 0; i < d->nworkers; i++)
             worker_force_stop(d->workers[i]);
         return;
@@ -76,14 +76,14 @@ static void on_signal(struct drain *d, int signo)
     wss_counter_set_draining(d->counter); /* -EINVAL without a counter: nothing to mark */
     WSS_INFO("drain: readiness off", WSS_KV_STR("signal", signo == SIGINT ? "SIGINT" : "SIGTERM"),
              WSS_KV_UINT("delay_ms", delay), WSS_KV_UINT("window_ms", d->window_ms));
-    if (delay == 0 || loop_timer_start(d->control, &d->delay, delay) != 0)
+    if (delay == 0 || wss_loop_timer_start(d->control, &d->delay, delay) != 0)
         begin_close(d);
 }
 
-static void on_signalfd(struct loop_io *io, uint32_t events)
+static void on_signalfd(struct wss_loop_io *io, uint32_t events)
 {
     (void)events;
-    struct drain *d = LOOP_CONTAINER_OF(io, struct drain, sig);
+    struct drain *d = WSS_LOOP_CONTAINER_OF(io, struct drain, sig);
     struct signalfd_siginfo si;
     for (;;) {
         ssize_t n = read(io->fd, &si, sizeof(si));
@@ -96,16 +96,16 @@ static void on_signalfd(struct loop_io *io, uint32_t events)
     }
 }
 
-static void on_worker_done(struct loop *l, void *arg)
+static void on_worker_done(struct wss_loop *l, void *arg)
 {
     struct drain *d = arg;
     for (unsigned i = 0; i < d->nworkers; i++)
         if (!worker_is_done(d->workers[i]))
             return;
-    loop_stop(l);
+    wss_loop_stop(l);
 }
 
-struct drain *drain_new(struct loop *control, struct worker *const *workers, unsigned n,
+struct drain *drain_new(struct wss_loop *control, struct worker *const *workers, unsigned n,
                         const struct drain_config *cfg, atomic_bool *is_draining,
                         struct wss_counter_writer *counter, char *err, size_t errlen)
 {
@@ -120,7 +120,7 @@ struct drain *drain_new(struct loop *control, struct worker *const *workers, uns
                         .cfg = *cfg,
                         .is_draining = is_draining,
                         .counter = counter};
-    loop_timer_init(&d->delay, on_delay);
+    wss_loop_timer_init(&d->delay, on_delay);
     sigset_t set = drain_signals();
     int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (fd < 0) {
@@ -128,15 +128,15 @@ struct drain *drain_new(struct loop *control, struct worker *const *workers, uns
         free(d);
         return NULL;
     }
-    loop_io_init(&d->sig, fd, on_signalfd);
-    int rc = loop_io_set(control, &d->sig, LOOP_READ);
+    wss_loop_io_init(&d->sig, fd, on_signalfd);
+    int rc = wss_loop_io_set(control, &d->sig, WSS_LOOP_READ);
     if (rc != 0) {
         snprintf(err, errlen, "registering the signalfd: %s", strerror(-rc));
         close(fd);
         free(d);
         return NULL;
     }
-    loop_set_wakeup_cb(control, on_worker_done, d);
+    wss_loop_set_wakeup_cb(control, on_worker_done, d);
     return d;
 }
 
@@ -149,8 +149,8 @@ void drain_free(struct drain *d)
 {
     if (!d)
         return;
-    loop_timer_stop(d->control, &d->delay);
-    loop_io_stop(d->control, &d->sig);
+    wss_loop_timer_stop(d->control, &d->delay);
+    wss_loop_io_stop(d->control, &d->sig);
     close(d->sig.fd);
     free(d);
 }

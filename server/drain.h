@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "worker.h"
 #include "wsscale/counter.h"
 
@@ -37,7 +37,7 @@ int drain_block_signals(void);
 /* Watches SIGTERM and SIGINT on control. The workers (n of them), is_draining (set at the first
  * signal; /readyz reads it) and counter (NULL if none; marked draining) are borrowed. When every
  * worker's thread has ended, control is stopped. NULL with err on failure. */
-struct drain *drain_new(struct loop *control, struct worker *const *workers, unsigned n,
+struct drain *drain_new(struct wss_loop *control, struct worker *const *workers, unsigned n,
                         const struct drain_config *cfg, atomic_bool *is_draining,
                         struct wss_counter_writer *counter, char *err, size_t errlen);
 

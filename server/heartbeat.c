@@ -11,11 +11,11 @@
 #define HEARTBEAT_INTERVAL_MS (WSS_COUNTER_HEARTBEAT_INTERVAL_NS / 1000000)
 
 struct heartbeat {
-    struct loop *control;          /* borrowed */
+    struct wss_loop *control;      /* borrowed */
     struct worker *const *workers; /* borrowed */
     unsigned n;
     struct wss_counter_writer *counter; /* borrowed */
-    struct loop_timer timer;
+    struct wss_loop_timer timer;
 };
 
 static uint64_t monotonic_ms(void)
@@ -25,9 +25,9 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void on_timer(struct loop_timer *t)
+static void on_timer(struct wss_loop_timer *t)
 {
-    struct heartbeat *h = LOOP_CONTAINER_OF(t, struct heartbeat, timer);
+    struct heartbeat *h = WSS_LOOP_CONTAINER_OF(t, struct heartbeat, timer);
     uint64_t now = monotonic_ms();
     bool is_alive = true;
     for (unsigned i = 0; i < h->n; i++) {
@@ -37,18 +37,18 @@ static void on_timer(struct loop_timer *t)
     }
     if (is_alive)
         wss_counter_heartbeat(h->counter);
-    loop_timer_start(h->control, t, HEARTBEAT_INTERVAL_MS);
+    wss_loop_timer_start(h->control, t, HEARTBEAT_INTERVAL_MS);
 }
 
-struct heartbeat *heartbeat_new(struct loop *control, struct worker *const *workers, unsigned n,
+struct heartbeat *heartbeat_new(struct wss_loop *control, struct worker *const *workers, unsigned n,
                                 struct wss_counter_writer *counter)
 {
     struct heartbeat *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
     *h = (struct heartbeat){.control = control, .workers = workers, .n = n, .counter = counter};
-    loop_timer_init(&h->timer, on_timer);
-    if (loop_timer_start(control, &h->timer, HEARTBEAT_INTERVAL_MS) != 0) {
+    wss_loop_timer_init(&h->timer, on_timer);
+    if (wss_loop_timer_start(control, &h->timer, HEARTBEAT_INTERVAL_MS) != 0) {
         free(h);
         return NULL;
     }
@@ -59,6 +59,6 @@ void heartbeat_free(struct heartbeat *h)
 {
     if (!h)
         return;
-    loop_timer_stop(h->control, &h->timer);
+    wss_loop_timer_stop(h->control, &h->timer);
     free(h);
 }

@@ -6,7 +6,7 @@
 #ifndef WSSCALE_SERVER_HEARTBEAT_H
 #define WSSCALE_SERVER_HEARTBEAT_H
 
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "worker.h"
 #include "wsscale/counter.h"
 
@@ -17,7 +17,7 @@ struct heartbeat; /* opaque */
 
 /* Starts the once-a-second heartbeat on control for counter (borrowed), watching n workers
  * (borrowed). NULL when out of memory. */
-struct heartbeat *heartbeat_new(struct loop *control, struct worker *const *workers, unsigned n,
+struct heartbeat *heartbeat_new(struct wss_loop *control, struct worker *const *workers, unsigned n,
                                 struct wss_counter_writer *counter);
 
 /* Stops and frees; accepts NULL. */

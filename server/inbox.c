@@ -19,11 +19,11 @@ struct inbox {
     size_t pending_len, pending_cap;
     struct msg **taken; /* owned; owner's thread: handed out by the last take */
     size_t taken_cap;
-    struct loop *loop;     /* borrowed */
+    struct wss_loop *loop; /* borrowed */
     atomic_size_t refused; /* any thread */
 };
 
-struct inbox *inbox_new(struct loop *l)
+struct inbox *inbox_new(struct wss_loop *l)
 {
     struct inbox *ib = calloc(1, sizeof(*ib));
     if (!ib)
@@ -65,7 +65,7 @@ int inbox_post(struct inbox *ib, struct msg *m)
         return rc;
     }
     if (was_empty)
-        loop_wakeup(ib->loop); /* can only fail if the eventfd is gone: the loop is ending */
+        wss_loop_wakeup(ib->loop); /* can only fail if the eventfd is gone: the loop is ending */
     return 0;
 }
 

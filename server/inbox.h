@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "msg.h"
 
 /* Messages waiting in one inbox before posts are refused: a thread that far behind sheds load
@@ -18,7 +18,7 @@
 struct inbox; /* opaque */
 
 /* Creates an inbox that wakes l (borrowed; must outlive the inbox); NULL when out of memory. */
-struct inbox *inbox_new(struct loop *l);
+struct inbox *inbox_new(struct wss_loop *l);
 
 /* Queues a new reference to m and wakes the owner if the inbox was empty. 0, -EAGAIN when
  * INBOX_MAX_PENDING are waiting, -ENOMEM; on failure m is untouched. Thread-safe. */

@@ -3,15 +3,14 @@
  * signal has drained it.
  * Does not: serve, pace or parse anything itself.
  * Threads: the main thread; it becomes the control loop inside server_run(). */
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
-#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rooms.h"
 #include "server.h"
 #include "wsscale/flags_main.h"
+#include "wsscale/hostport_resolve.h"
 #include "wsscale/log.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000 /* to send a whole request head */
@@ -70,24 +69,6 @@ static const struct wss_flags flags = {
     "/healthz, /readyz, /metrics.",
     flag_table, sizeof(flag_table) / sizeof(flag_table[0])};
 
-/* Turns --listen into a socket address (looking up a name); 0 or -1. */
-static int resolve(struct sockaddr_storage *ss, socklen_t *len)
-{
-    if (o.listen.kind != WSS_HOST_NAME)
-        return wss_hostport_to_sockaddr(&o.listen, AF_INET, ss, len) == 0 ? 0 : -1;
-    char host[WSS_HOSTPORT_HOST_CAP];
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-    if (wss_hostport_host_cstr(&o.listen, host, sizeof(host)) != 0 ||
-        getaddrinfo(host, NULL, &hints, &ai) != 0)
-        return -1;
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *len = ai->ai_addrlen;
-    /* sin_port and sin6_port sit at the same offset */
-    ((struct sockaddr_in *)ss)->sin_port = htons(o.listen.port);
-    freeaddrinfo(ai);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (drain_block_signals() != 0)
@@ -117,7 +98,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (resolve(&cfg.addr, &cfg.addr_len) != 0) {
+    if (wss_hostport_resolve(&o.listen, AF_INET, &cfg.addr, &cfg.addr_len) != 0) {
         fprintf(stderr, "wsscale-server: cannot resolve --listen %.*s\n", (int)o.listen.host_len,
                 o.listen.host);
         rc = 2;

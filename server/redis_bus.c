@@ -20,9 +20,11 @@
 #include "redis_envelope.h"
 #include "redis_loop.h"
 #include "redis_subs.h"
+#include "wsscale/backoff.h"
 #include "wsscale/hostport.h"
 #include "wsscale/hostport_resolve.h"
 #include "wsscale/log.h"
+#include "wsscale/rng.h"
 #include "wsscale/ws_frame.h"
 
 /* Room for <prefix>room:<name> and <prefix>hb:<origin>:<thread>. */
@@ -56,7 +58,7 @@ struct rconn {
 };
 
 struct redis_bus {
-    struct loop *loop;                  /* borrowed */
+    struct wss_loop *loop;              /* borrowed */
     const struct redis_bus_config *cfg; /* borrowed */
     unsigned thread;
     struct stats *stats; /* borrowed: this thread's */
@@ -70,8 +72,8 @@ struct redis_bus {
     size_t in_flight;    /* PUBLISH replies outstanding */
     uint64_t last_hb_ms; /* loop clock of the last heartbeat seen on the subscriber */
     uint64_t hb_seq;     /* heartbeats published */
-    uint64_t rng;        /* xorshift64 state for the jitter */
-    struct loop_timer retry, reset, connect_timeout, heartbeat;
+    struct wss_rng rng;  /* the jitter; seeded per bus, so threads and pods differ */
+    struct wss_loop_timer retry, reset, connect_timeout, heartbeat;
     char hb_channel[CHANNEL_CAP];
     size_t hb_channel_len;
     char own[REDIS_ENVELOPE_HEADER_LEN]; /* the start of this process's envelopes ("wss1 " and
@@ -151,35 +153,22 @@ static const char *room_of_channel(const struct redis_bus *b, const char *ch, si
 
 /* ---- link state ---------------------------------------------------------------------------- */
 
-static uint64_t next_random(struct redis_bus *b)
-{
-    uint64_t x = b->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    b->rng = x;
-    return x;
-}
-
-/* Exponential from REDIS_BUS_BACKOFF_FIRST_MS up to the cap, drawn from [delay/2, delay] so that
- * threads and pods that lost Redis together do not all return at the same moment. */
+/* Exponential from REDIS_BUS_BACKOFF_FIRST_MS (no failure yet) up to the cap, drawn from
+ * [delay/2, delay] so that threads and pods that lost Redis together do not all return at the same
+ * moment. */
 static uint64_t backoff_ms(struct redis_bus *b)
 {
-    uint64_t cap = b->cfg->reconnect_max_ms, d = REDIS_BUS_BACKOFF_FIRST_MS;
-    for (unsigned i = 0; i < b->failures && d < cap; i++)
-        d *= 2;
-    if (d > cap)
-        d = cap;
-    return d / 2 + next_random(b) % (d - d / 2 + 1);
+    return wss_backoff_ms(b->failures, REDIS_BUS_BACKOFF_FIRST_MS, b->cfg->reconnect_max_ms,
+                          WSS_BACKOFF_EQUAL, wss_rng_next(&b->rng));
 }
 
 static void set_up(struct redis_bus *b)
 {
     b->state = LINK_UP;
     b->failures = 0;
-    b->last_hb_ms = loop_now_ms(b->loop);
-    loop_timer_stop(b->loop, &b->connect_timeout);
-    if (loop_timer_start(b->loop, &b->heartbeat, REDIS_BUS_HEARTBEAT_MS) != 0) {
+    b->last_hb_ms = wss_loop_now_ms(b->loop);
+    wss_loop_timer_stop(b->loop, &b->connect_timeout);
+    if (wss_loop_timer_start(b->loop, &b->heartbeat, REDIS_BUS_HEARTBEAT_MS) != 0) {
         link_fail(b, "bus", "out of memory arming the heartbeat");
         return;
     }
@@ -211,7 +200,7 @@ static void link_fail(struct redis_bus *b, const char *role, const char *why)
                   WSS_KV_UINT("failures", b->failures), WSS_KV_UINT("thread", b->thread));
     b->state = LINK_FAILED;
     stats_set(&b->stats->redis_up, 0);
-    if (loop_timer_start(b->loop, &b->reset, 0) != 0)
+    if (wss_loop_timer_start(b->loop, &b->reset, 0) != 0)
         WSS_ERROR("out of memory arming the redis reset; the link stays down",
                   WSS_KV_UINT("thread", b->thread));
 }
@@ -225,9 +214,9 @@ static void drop(struct rconn *rc)
 }
 
 /* Outside any hiredis callback: free both contexts and schedule the next attempt. */
-static void on_reset(struct loop_timer *t)
+static void on_reset(struct wss_loop_timer *t)
 {
-    struct redis_bus *b = LOOP_CONTAINER_OF(t, struct redis_bus, reset);
+    struct redis_bus *b = WSS_LOOP_CONTAINER_OF(t, struct redis_bus, reset);
     if (b->state != LINK_FAILED)
         return;
     b->state = LINK_DOWN; /* first: the callbacks run by the frees below then change nothing */
@@ -235,11 +224,11 @@ static void on_reset(struct loop_timer *t)
     drop(&b->sub);
     redis_subs_disconnected(b->subs);
     stats_set(&b->stats->redis_subscriptions, 0);
-    loop_timer_stop(b->loop, &b->connect_timeout);
-    loop_timer_stop(b->loop, &b->heartbeat);
+    wss_loop_timer_stop(b->loop, &b->connect_timeout);
+    wss_loop_timer_stop(b->loop, &b->heartbeat);
     uint64_t delay = backoff_ms(b);
     b->failures++;
-    if (loop_timer_start(b->loop, &b->retry, delay) != 0)
+    if (wss_loop_timer_start(b->loop, &b->retry, delay) != 0)
         WSS_ERROR("out of memory arming the redis retry; the link stays down",
                   WSS_KV_UINT("thread", b->thread));
 }
@@ -303,7 +292,7 @@ static void on_message(struct redis_bus *b, const char *ch, size_t len, const ui
                        size_t plen)
 {
     if (len == b->hb_channel_len && memcmp(ch, b->hb_channel, len) == 0) {
-        b->last_hb_ms = loop_now_ms(b->loop);
+        b->last_hb_ms = wss_loop_now_ms(b->loop);
         return;
     }
     /* Ours (broadcast.c delivered it here already): "wss1 " and our origin, compared before the
@@ -442,9 +431,9 @@ static int open_conn(struct redis_bus *b, struct rconn *rc)
     return 0;
 }
 
-static void on_retry(struct loop_timer *t)
+static void on_retry(struct wss_loop_timer *t)
 {
-    struct redis_bus *b = LOOP_CONTAINER_OF(t, struct redis_bus, retry);
+    struct redis_bus *b = WSS_LOOP_CONTAINER_OF(t, struct redis_bus, retry);
     if (b->state != LINK_DOWN)
         return;
     if (b->has_attempted)
@@ -453,28 +442,28 @@ static void on_retry(struct loop_timer *t)
     b->state = LINK_CONNECTING;
     if (open_conn(b, &b->pub) != 0 || open_conn(b, &b->sub) != 0)
         return; /* link_fail() scheduled the reset */
-    if (loop_timer_start(b->loop, &b->connect_timeout, REDIS_BUS_CONNECT_TIMEOUT_MS) != 0)
+    if (wss_loop_timer_start(b->loop, &b->connect_timeout, REDIS_BUS_CONNECT_TIMEOUT_MS) != 0)
         link_fail(b, "bus", "out of memory arming the connect timeout");
 }
 
-static void on_connect_timeout(struct loop_timer *t)
+static void on_connect_timeout(struct wss_loop_timer *t)
 {
-    struct redis_bus *b = LOOP_CONTAINER_OF(t, struct redis_bus, connect_timeout);
+    struct redis_bus *b = WSS_LOOP_CONTAINER_OF(t, struct redis_bus, connect_timeout);
     char why[WHY_LEN];
     snprintf(why, sizeof(why), "not ready after %d ms", REDIS_BUS_CONNECT_TIMEOUT_MS);
     link_fail(b, "bus", why);
 }
 
-static void on_heartbeat(struct loop_timer *t)
+static void on_heartbeat(struct wss_loop_timer *t)
 {
-    struct redis_bus *b = LOOP_CONTAINER_OF(t, struct redis_bus, heartbeat);
+    struct redis_bus *b = WSS_LOOP_CONTAINER_OF(t, struct redis_bus, heartbeat);
     if (b->state != LINK_UP)
         return;
     if (b->pub.rio.err || b->sub.rio.err) {
         link_fail(b, "bus", strerror(-(b->pub.rio.err ? b->pub.rio.err : b->sub.rio.err)));
         return;
     }
-    uint64_t quiet = loop_now_ms(b->loop) - b->last_hb_ms;
+    uint64_t quiet = wss_loop_now_ms(b->loop) - b->last_hb_ms;
     if (quiet > REDIS_BUS_HEARTBEAT_TIMEOUT_MS) {
         char why[WHY_LEN];
         snprintf(why, sizeof(why), "no heartbeat came back for %llu ms", (unsigned long long)quiet);
@@ -488,7 +477,7 @@ static void on_heartbeat(struct loop_timer *t)
         link_fail(b, b->pub.role, "cannot queue the heartbeat");
         return;
     }
-    if (loop_timer_start(b->loop, t, REDIS_BUS_HEARTBEAT_MS) != 0)
+    if (wss_loop_timer_start(b->loop, t, REDIS_BUS_HEARTBEAT_MS) != 0)
         link_fail(b, "bus", "out of memory arming the heartbeat");
 }
 
@@ -573,8 +562,9 @@ bool redis_bus_is_up(const struct redis_bus *b)
     return b->state == LINK_UP;
 }
 
-struct redis_bus *redis_bus_new(struct loop *l, const struct redis_bus_config *cfg, unsigned thread,
-                                struct stats *stats, redis_bus_deliver_cb deliver, void *arg)
+struct redis_bus *redis_bus_new(struct wss_loop *l, const struct redis_bus_config *cfg,
+                                unsigned thread, struct stats *stats, redis_bus_deliver_cb deliver,
+                                void *arg)
 {
     struct redis_bus *b = calloc(1, sizeof(*b));
     if (!b)
@@ -587,18 +577,18 @@ struct redis_bus *redis_bus_new(struct loop *l, const struct redis_bus_config *c
     b->deliver_arg = arg;
     b->pub = (struct rconn){.bus = b, .role = "publisher"};
     b->sub = (struct rconn){.bus = b, .role = "subscriber"};
-    b->rng = (cfg->origin ^ (0x9e3779b97f4a7c15u * (thread + 1))) | 1u;
+    wss_rng_seed_random(&b->rng);
     int n = snprintf(b->hb_channel, sizeof(b->hb_channel), "%s" HB_INFIX "%016llx:%u", cfg->prefix,
                      (unsigned long long)cfg->origin, thread);
     b->hb_channel_len = (size_t)n;
     redis_envelope_format_header(b->own, cfg->origin, true);
-    loop_timer_init(&b->retry, on_retry);
-    loop_timer_init(&b->reset, on_reset);
-    loop_timer_init(&b->connect_timeout, on_connect_timeout);
-    loop_timer_init(&b->heartbeat, on_heartbeat);
+    wss_loop_timer_init(&b->retry, on_retry);
+    wss_loop_timer_init(&b->reset, on_reset);
+    wss_loop_timer_init(&b->connect_timeout, on_connect_timeout);
+    wss_loop_timer_init(&b->heartbeat, on_heartbeat);
     b->subs = redis_subs_new();
     b->scratch = malloc(SCRATCH_BYTES);
-    if (!b->subs || !b->scratch || loop_timer_start(l, &b->retry, 0) != 0) {
+    if (!b->subs || !b->scratch || wss_loop_timer_start(l, &b->retry, 0) != 0) {
         redis_bus_free(b);
         return NULL;
     }
@@ -612,10 +602,10 @@ void redis_bus_free(struct redis_bus *b)
     b->state = LINK_CLOSED;
     drop(&b->pub);
     drop(&b->sub);
-    loop_timer_stop(b->loop, &b->retry);
-    loop_timer_stop(b->loop, &b->reset);
-    loop_timer_stop(b->loop, &b->connect_timeout);
-    loop_timer_stop(b->loop, &b->heartbeat);
+    wss_loop_timer_stop(b->loop, &b->retry);
+    wss_loop_timer_stop(b->loop, &b->reset);
+    wss_loop_timer_stop(b->loop, &b->connect_timeout);
+    wss_loop_timer_stop(b->loop, &b->heartbeat);
     stats_set(&b->stats->redis_up, 0);
     stats_set(&b->stats->redis_subscriptions, 0);
     redis_subs_free(b->subs);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "msg.h"
 #include "rooms.h"
 #include "stats.h"
@@ -68,8 +68,9 @@ int redis_bus_resolve(const char *addr, const char *prefix, struct redis_bus_con
 /* Creates thread `thread`'s bus on loop l, connecting as soon as the loop runs. cfg and stats (this
  * thread's counters) are borrowed; deliver gets messages from other processes. NULL when out of
  * memory or a timer cannot be armed. Call before the loop's thread starts, or on it. */
-struct redis_bus *redis_bus_new(struct loop *l, const struct redis_bus_config *cfg, unsigned thread,
-                                struct stats *stats, redis_bus_deliver_cb deliver, void *arg);
+struct redis_bus *redis_bus_new(struct wss_loop *l, const struct redis_bus_config *cfg,
+                                unsigned thread, struct stats *stats, redis_bus_deliver_cb deliver,
+                                void *arg);
 
 /* A rooms_watch_cb (arg: the bus): subscribes to a room's channel when it gets its first local
  * member and unsubscribes when the last leaves. Never fails visibly (out of memory: the room

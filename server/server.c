@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "heartbeat.h"
 #include "http_endpoints.h"
@@ -25,6 +22,7 @@
 #include "worker.h"
 #include "wsscale/hostport.h"
 #include "wsscale/log.h"
+#include "wsscale/rng.h"
 
 struct server {
     struct server_config cfg;
@@ -39,21 +37,18 @@ struct server {
     struct wss_counter_writer counter;
     struct wss_counter_writer *counter_p; /* &counter, or NULL without --shm */
     struct worker_config wcfg;
-    struct loop *control;
+    struct wss_loop *control;
     struct drain *drain;
     struct heartbeat *heartbeat;
 };
 
-/* A random non-zero id for this process's envelopes: pods restart, so it must not repeat. */
+/* A random non-zero id for this process's envelopes: pods restart, so it must not repeat. Without
+ * entropy yet (early boot) the seed's fallback of time and pid still tells processes apart. */
 static uint64_t random_origin(void)
 {
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
-        /* No entropy yet (early boot): time and pid still tell processes apart. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        v = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
-    }
+    struct wss_rng r;
+    wss_rng_seed_random(&r);
+    uint64_t v = wss_rng_next(&r);
     return v == REDIS_ENVELOPE_ORIGIN_EXTERNAL ? 1 : v;
 }
 
@@ -94,7 +89,7 @@ struct server *server_new(const struct server_config *cfg, char *err, size_t err
         }
         s->counter_p = &s->counter;
     }
-    if (!(s->control = loop_create(NULL, err, errlen)))
+    if (!(s->control = wss_loop_create(NULL, err, errlen)))
         goto fail;
     s->wcfg = (struct worker_config){
         .limits = &s->cfg.limits,
@@ -145,7 +140,7 @@ int server_run(struct server *s)
                  WSS_KV_INT("port", s->cfg.redis.port), WSS_KV_STR("prefix", s->cfg.redis.prefix),
                  WSS_KV_STR("origin", origin));
     }
-    int rc = loop_run(s->control);
+    int rc = wss_loop_run(s->control);
     if (rc != 0)
         WSS_ERROR("control loop failed", WSS_KV_STR("error", strerror(-rc)));
     return rc == 0 && drain_was_requested(s->drain) ? 0 : -1;
@@ -165,7 +160,7 @@ void server_free(struct server *s)
     drain_free(s->drain);
     for (unsigned i = 0; s->workers && i < s->cfg.threads; i++)
         worker_free(s->workers[i]);
-    loop_free(s->control);
+    wss_loop_free(s->control);
     wss_counter_writer_close(s->counter_p);
     http_endpoints_free(s->http);
     wss_prom_registry_free(s->registry);

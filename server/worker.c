@@ -44,11 +44,11 @@ enum command {
 struct worker {
     unsigned index;
     const struct worker_config *cfg; /* borrowed */
-    struct loop *loop;               /* owned */
-    struct loop_io listener;         /* fd -1 once closed */
-    struct loop_timer tick;
-    struct loop_timer accept_pause;
-    struct loop_timer drain_poll;
+    struct wss_loop *loop;           /* owned */
+    struct wss_loop_io listener;     /* fd -1 once closed */
+    struct wss_loop_timer tick;
+    struct wss_loop_timer accept_pause;
+    struct wss_loop_timer drain_poll;
     uint64_t drain_deadline_ms; /* loop clock; 0 until closing */
     struct inbox *inbox;        /* owned */
     struct rooms_local *rooms;  /* owned */
@@ -86,31 +86,31 @@ static void close_listener(struct worker *w)
 {
     if (w->listener.fd < 0)
         return;
-    loop_io_stop(w->loop, &w->listener);
-    loop_timer_stop(w->loop, &w->accept_pause);
+    wss_loop_io_stop(w->loop, &w->listener);
+    wss_loop_timer_stop(w->loop, &w->accept_pause);
     close(w->listener.fd);
     w->listener.fd = -1;
 }
 
-static void on_accept_resume(struct loop_timer *t)
+static void on_accept_resume(struct wss_loop_timer *t)
 {
-    struct worker *w = LOOP_CONTAINER_OF(t, struct worker, accept_pause);
+    struct worker *w = WSS_LOOP_CONTAINER_OF(t, struct worker, accept_pause);
     if (w->listener.fd >= 0)
-        loop_io_set(w->loop, &w->listener, LOOP_READ);
+        wss_loop_io_set(w->loop, &w->listener, WSS_LOOP_READ);
 }
 
 static void pause_accepting(struct worker *w, int err)
 {
     WSS_WARN("accept paused", WSS_KV_STR("error", strerror(err)),
              WSS_KV_INT("pause_ms", ACCEPT_PAUSE_MS), WSS_KV_UINT("thread", w->index));
-    loop_io_set(w->loop, &w->listener, 0);
-    loop_timer_start(w->loop, &w->accept_pause, ACCEPT_PAUSE_MS);
+    wss_loop_io_set(w->loop, &w->listener, 0);
+    wss_loop_timer_start(w->loop, &w->accept_pause, ACCEPT_PAUSE_MS);
 }
 
-static void on_accept(struct loop_io *io, uint32_t events)
+static void on_accept(struct wss_loop_io *io, uint32_t events)
 {
     (void)events;
-    struct worker *w = LOOP_CONTAINER_OF(io, struct worker, listener);
+    struct worker *w = WSS_LOOP_CONTAINER_OF(io, struct worker, listener);
     for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
         int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -127,30 +127,30 @@ static void on_accept(struct loop_io *io, uint32_t events)
     }
 }
 
-static void on_tick(struct loop_timer *t)
+static void on_tick(struct wss_loop_timer *t)
 {
-    struct worker *w = LOOP_CONTAINER_OF(t, struct worker, tick);
+    struct worker *w = WSS_LOOP_CONTAINER_OF(t, struct worker, tick);
     atomic_store_explicit(&w->last_tick_ms, monotonic_ms(), memory_order_relaxed);
-    loop_timer_start(w->loop, t, TICK_MS);
+    wss_loop_timer_start(w->loop, t, TICK_MS);
 }
 
 static void finish_thread(struct worker *w)
 {
     conn_ctx_close_all(&w->ctx);
-    loop_stop(w->loop);
+    wss_loop_stop(w->loop);
 }
 
-static void on_drain_poll(struct loop_timer *t)
+static void on_drain_poll(struct wss_loop_timer *t)
 {
-    struct worker *w = LOOP_CONTAINER_OF(t, struct worker, drain_poll);
-    if (w->ctx.live == 0 || loop_now_ms(w->loop) >= w->drain_deadline_ms) {
+    struct worker *w = WSS_LOOP_CONTAINER_OF(t, struct worker, drain_poll);
+    if (w->ctx.live == 0 || wss_loop_now_ms(w->loop) >= w->drain_deadline_ms) {
         if (w->ctx.live > 0)
             WSS_WARN("drain time is up; closing the rest", WSS_KV_UINT("connections", w->ctx.live),
                      WSS_KV_UINT("thread", w->index));
         finish_thread(w);
         return;
     }
-    loop_timer_start(w->loop, t, DRAIN_POLL_MS);
+    wss_loop_timer_start(w->loop, t, DRAIN_POLL_MS);
 }
 
 static void act_on_command(struct worker *w)
@@ -166,9 +166,9 @@ static void act_on_command(struct worker *w)
     }
     uint64_t window = atomic_load_explicit(&w->window_ms, memory_order_relaxed);
     close_listener(w);
-    w->drain_deadline_ms = loop_now_ms(w->loop) + window + w->cfg->limits->close_timeout_ms;
-    if (loop_drain_start(w->loop, window, conn_drain_cb, &w->ctx) != 0 ||
-        loop_timer_start(w->loop, &w->drain_poll, 0) != 0)
+    w->drain_deadline_ms = wss_loop_now_ms(w->loop) + window + w->cfg->limits->close_timeout_ms;
+    if (wss_loop_drain_start(w->loop, window, conn_drain_cb, &w->ctx) != 0 ||
+        wss_loop_timer_start(w->loop, &w->drain_poll, 0) != 0)
         finish_thread(w);
 }
 
@@ -179,7 +179,7 @@ static void on_redis_message(void *arg, struct msg *m)
     broadcast_deliver(&w->ctx, m);
 }
 
-static void on_wakeup(struct loop *l, void *arg)
+static void on_wakeup(struct wss_loop *l, void *arg)
 {
     (void)l;
     struct worker *w = arg;
@@ -238,12 +238,12 @@ struct worker *worker_new(unsigned index, const struct worker_config *cfg,
     atomic_init(&w->window_ms, 0);
     atomic_init(&w->is_done, false);
     atomic_init(&w->last_tick_ms, 0);
-    loop_io_init(&w->listener, -1, on_accept);
-    loop_timer_init(&w->tick, on_tick);
-    loop_timer_init(&w->accept_pause, on_accept_resume);
-    loop_timer_init(&w->drain_poll, on_drain_poll);
-    char lerr[LOOP_ERR_LEN];
-    w->loop = loop_create(NULL, lerr, sizeof(lerr));
+    wss_loop_io_init(&w->listener, -1, on_accept);
+    wss_loop_timer_init(&w->tick, on_tick);
+    wss_loop_timer_init(&w->accept_pause, on_accept_resume);
+    wss_loop_timer_init(&w->drain_poll, on_drain_poll);
+    char lerr[WSS_LOOP_ERR_LEN];
+    w->loop = wss_loop_create(NULL, lerr, sizeof(lerr));
     if (!w->loop) {
         snprintf(err, errlen, "worker %u: %s", index, lerr);
         goto fail;
@@ -283,14 +283,14 @@ struct worker *worker_new(unsigned index, const struct worker_config *cfg,
         goto fail;
     }
     w->listener.fd = fd;
-    int rc = loop_io_set(w->loop, &w->listener, LOOP_READ);
+    int rc = wss_loop_io_set(w->loop, &w->listener, WSS_LOOP_READ);
     if (rc == 0)
-        rc = loop_timer_start(w->loop, &w->tick, 0);
+        rc = wss_loop_timer_start(w->loop, &w->tick, 0);
     if (rc != 0) {
         snprintf(err, errlen, "worker %u: registering the listener: %s", index, strerror(-rc));
         goto fail;
     }
-    loop_set_wakeup_cb(w->loop, on_wakeup, w);
+    wss_loop_set_wakeup_cb(w->loop, on_wakeup, w);
     return w;
 fail:
     worker_free(w);
@@ -305,7 +305,7 @@ struct inbox *worker_inbox(struct worker *w)
 static void *thread_main(void *arg)
 {
     struct worker *w = arg;
-    int rc = loop_run(w->loop);
+    int rc = wss_loop_run(w->loop);
     if (rc != 0) {
         WSS_ERROR("event loop failed", WSS_KV_STR("error", strerror(-rc)),
                   WSS_KV_UINT("thread", w->index));
@@ -313,7 +313,7 @@ static void *thread_main(void *arg)
         conn_ctx_close_all(&w->ctx);
     }
     atomic_store_explicit(&w->is_done, true, memory_order_release);
-    loop_wakeup(w->cfg->control);
+    wss_loop_wakeup(w->cfg->control);
     return NULL;
 }
 
@@ -332,7 +332,7 @@ static void send_command(struct worker *w, int cmd)
     while (cur < cmd && !atomic_compare_exchange_weak_explicit(
                             &w->command, &cur, cmd, memory_order_release, memory_order_relaxed))
         ;
-    loop_wakeup(w->loop);
+    wss_loop_wakeup(w->loop);
 }
 
 void worker_begin_close(struct worker *w, uint64_t window_ms)
@@ -373,13 +373,13 @@ void worker_free(struct worker *w)
         close_listener(w);
         if (w->ctx.scratch)
             conn_ctx_close_all(&w->ctx);
-        loop_timer_stop(w->loop, &w->tick);
-        loop_timer_stop(w->loop, &w->drain_poll);
+        wss_loop_timer_stop(w->loop, &w->tick);
+        wss_loop_timer_stop(w->loop, &w->drain_poll);
     }
     conn_ctx_release(&w->ctx);
     rooms_local_free(w->rooms); /* the bus hears each room go */
     redis_bus_free(w->bus);
     inbox_free(w->inbox);
-    loop_free(w->loop);
+    wss_loop_free(w->loop);
     free(w);
 }

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
-#include "loop.h"
+#include "wsscale/loop.h"
 #include "stats.h"
 #include "wsscale/counter.h"
 
@@ -33,7 +33,7 @@ struct worker_config {
                                      any worker starts */
     struct stats *stats;          /* nthreads entries: worker i writes stats[i] */
     struct wss_counter_writer *counter;   /* NULL: no shared-memory counter */
-    struct loop *control;                 /* woken when a worker's thread ends */
+    struct wss_loop *control;             /* woken when a worker's thread ends */
     const struct redis_bus_config *redis; /* NULL: rooms stay within this process */
     unsigned nthreads;
 };

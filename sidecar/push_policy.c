@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* push_policy.c: push results by reason, and capped jittered backoff.
+/* push_policy.c: push results by reason, and the pusher's retry delay (lib's equal-jitter backoff).
  * Does not: keep state; the pusher counts failures per target.
  * Threads: pure functions. */
 #include "push_policy.h"
 
-/* Doubling past this many failures cannot matter: 100 ms * 2^20 is over a day. */
-#define MAX_DOUBLINGS 20
+#include "wsscale/backoff.h"
 
 const char *push_policy_result_name(enum push_result r)
 {
@@ -60,14 +59,12 @@ enum push_result push_policy_classify(CURLcode code, long http_status)
     }
 }
 
-int64_t push_policy_backoff_ms(unsigned failures, int64_t cap_ms, uint32_t random)
+int64_t push_policy_backoff_ms(unsigned failures, int64_t cap_ms, uint64_t random)
 {
     if (cap_ms <= 0 || failures == 0)
         return 0;
-    unsigned doublings = failures - 1 < MAX_DOUBLINGS ? failures - 1 : MAX_DOUBLINGS;
-    int64_t d = (int64_t)PUSH_POLICY_BACKOFF_BASE_MS << doublings;
-    if (d > cap_ms)
-        d = cap_ms;
-    int64_t half = d / 2;
-    return d - half + (int64_t)(random % (uint64_t)(half + 1));
+    /* The first failure waits about the base: attempt 0. The result is at most cap_ms, so it
+     * fits an int64_t. */
+    return (int64_t)wss_backoff_ms(failures - 1, PUSH_POLICY_BACKOFF_BASE_MS, (uint64_t)cap_ms,
+                                   WSS_BACKOFF_EQUAL, random);
 }

@@ -37,8 +37,9 @@ const char *push_policy_result_name(enum push_result r);
 enum push_result push_policy_classify(CURLcode code, long http_status);
 
 /* How long to wait after the failures-th failure in a row (>= 1): d = min(cap_ms,
- * PUSH_POLICY_BACKOFF_BASE_MS * 2^(failures-1)), then a point in [d/2, d] picked by random, so
- * the sidecars of a Deployment do not retry in step. cap_ms <= 0 means no wait. Pure. */
-int64_t push_policy_backoff_ms(unsigned failures, int64_t cap_ms, uint32_t random);
+ * PUSH_POLICY_BACKOFF_BASE_MS * 2^(failures-1)), then a point in [d/2, d] picked by random (any
+ * 64-bit value), so the sidecars of a Deployment do not retry in step (wss_backoff_ms, equal
+ * jitter). cap_ms <= 0 means no wait. Pure. */
+int64_t push_policy_backoff_ms(unsigned failures, int64_t cap_ms, uint64_t random);
 
 #endif

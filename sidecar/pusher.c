@@ -16,15 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "file_watch.h"
 #include "report.h"
 #include "wsscale/log.h"
+#include "wsscale/rng.h"
 #include "wsscale/version.h"
 
 #define NS_PER_MS INT64_C(1000000)
@@ -74,7 +73,7 @@ struct pusher {
     pthread_t thread;
     bool has_thread;
     uint64_t instance;
-    uint64_t rng; /* xorshift state for jitter; pusher thread only */
+    struct wss_rng rng; /* jitter, and the instance id; pusher thread only after pusher_new */
 
     /* Pusher thread only: */
     struct target *targets[MAX_TARGETS];
@@ -121,29 +120,6 @@ static double now_unix_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint32_t next_random(struct pusher *p)
-{
-    /* xorshift64: jitter only needs to differ between sidecars, not to be unpredictable. */
-    p->rng ^= p->rng << 13;
-    p->rng ^= p->rng >> 7;
-    p->rng ^= p->rng << 17;
-    return (uint32_t)(p->rng >> 32);
-}
-
-static uint64_t random_u64(void)
-{
-    uint64_t v = 0;
-    for (int tries = 0; tries < 8 && v == 0; tries++)
-        if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-            v = 0;
-    if (v == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 16;
-    }
-    return v != 0 ? v : 1;
 }
 
 /* ---- targets ---- */
@@ -467,7 +443,7 @@ static void on_result(struct pusher *p, struct target *t, enum push_result r, lo
     wss_prom_counter_inc(p->errors[r]);
     t->failures++;
     t->next_attempt_ms =
-        now + push_policy_backoff_ms(t->failures, p->cfg.interval_ms, next_random(p));
+        now + push_policy_backoff_ms(t->failures, p->cfg.interval_ms, wss_rng_next(&p->rng));
     /* Once per change from ok (or never tried) to failing, not per attempt or per reason. */
     if (t->health != HEALTH_FAILING)
         WSS_WARN("push failing", WSS_KV_STR("adapter", target_name(p, t)),
@@ -653,8 +629,12 @@ struct pusher *pusher_start(const struct pusher_config *cfg, char *err, size_t e
         p->cfg.resolve = push_url_resolve;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->finished_cond, NULL);
-    p->instance = random_u64();
-    p->rng = random_u64();
+    /* Jitter only needs to differ between sidecars; the instance id must not repeat across
+     * restarts. getrandom gives both, with a clock-and-pid fallback before the pool is ready. */
+    wss_rng_seed_random(&p->rng);
+    p->instance = wss_rng_next(&p->rng);
+    if (p->instance == 0)
+        p->instance = 1;
     for (size_t i = 0; i < cfg->nurls; i++)
         if (push_url_parse(cfg->urls[i], &p->urls[i].url, err, errlen) != 0)
             goto fail;

@@ -17,12 +17,12 @@
 #define POSTS_PER_THREAD 5000
 
 struct fixture {
-    struct loop *loop;
+    struct wss_loop *loop;
     struct inbox *ib;
     int wakeups;
 };
 
-static void on_wakeup(struct loop *l, void *arg)
+static void on_wakeup(struct wss_loop *l, void *arg)
 {
     (void)l;
     ((struct fixture *)arg)->wakeups++;
@@ -31,12 +31,12 @@ static void on_wakeup(struct loop *l, void *arg)
 static int setup(void **state)
 {
     static struct fixture f;
-    char err[LOOP_ERR_LEN];
+    char err[WSS_LOOP_ERR_LEN];
     memset(&f, 0, sizeof(f));
-    f.loop = loop_create(NULL, err, sizeof(err));
+    f.loop = wss_loop_create(NULL, err, sizeof(err));
     if (!f.loop)
         return -1;
-    loop_set_wakeup_cb(f.loop, on_wakeup, &f);
+    wss_loop_set_wakeup_cb(f.loop, on_wakeup, &f);
     f.ib = inbox_new(f.loop);
     *state = &f;
     return f.ib ? 0 : -1;
@@ -46,7 +46,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     inbox_free(f->ib);
-    loop_free(f->loop);
+    wss_loop_free(f->loop);
     return 0;
 }
 
@@ -87,7 +87,7 @@ static void posts_from_many_threads_arrive_once_in_per_thread_order(void **state
     int received = 0;
     long long deadline = wss_wait_now_ms() + 10000;
     while (received < POSTERS * POSTS_PER_THREAD && wss_wait_now_ms() < deadline) {
-        assert_int_equal(loop_run_once(f->loop, 100), 0);
+        assert_int_equal(wss_loop_run_once(f->loop, 100), 0);
         struct msg **got;
         size_t n = inbox_take(f->ib, &got);
         for (size_t i = 0; i < n; i++) {
@@ -122,7 +122,7 @@ static void post_to_empty_inbox_wakes_the_loop(void **state)
     memcpy(m->data, "abc", 3);
     assert_int_equal(msg_set_tag(m, "r", 1), 0);
     assert_int_equal(inbox_post(f->ib, m), 0);
-    assert_int_equal(loop_run_once(f->loop, 2000), 0);
+    assert_int_equal(wss_loop_run_once(f->loop, 2000), 0);
     assert_int_equal(f->wakeups, 1);
     struct msg **got;
     assert_int_equal(inbox_take(f->ib, &got), 1);

@@ -215,6 +215,40 @@ static void text_report_names_latencies_codes_and_errors(void **state)
     free(s);
 }
 
+static void a_lost_process_fails_the_run_and_is_reported(void **state)
+{
+    (void)state;
+    struct load_stats *s = new_stats();
+    struct load_summary_info info = echo_info;
+    struct wss_strbuf out = {0};
+    info.processes = 3;
+    assert_int_equal(load_summary_text(s, &info, &out), 0);
+    assert_non_null(strstr(out.data, "  processes         3, lost 0\n"));
+    assert_false(load_summary_is_failed(s, &info));
+
+    info.processes_lost = 1;
+    wss_strbuf_reset(&out);
+    assert_int_equal(load_summary_json(s, &info, &out), 0);
+    cJSON *doc = cJSON_Parse(out.data);
+    assert_non_null(doc);
+    assert_true(num(doc, "processes") == 3 && num(doc, "processes_lost") == 1);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(doc, "ok")));
+    assert_true(load_summary_is_failed(s, &info));
+    cJSON_Delete(doc);
+
+    /* One process: no processes line in the text; JSON says 1. */
+    wss_strbuf_reset(&out);
+    assert_int_equal(load_summary_text(s, &echo_info, &out), 0);
+    assert_null(strstr(out.data, "processes"));
+    wss_strbuf_reset(&out);
+    assert_int_equal(load_summary_json(s, &echo_info, &out), 0);
+    doc = cJSON_Parse(out.data);
+    assert_true(num(doc, "processes") == 1 && num(doc, "processes_lost") == 0);
+    cJSON_Delete(doc);
+    wss_strbuf_free(&out);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +258,7 @@ int main(void)
         cmocka_unit_test(json_report_has_the_documented_fields),
         cmocka_unit_test(hold_mode_has_no_message_latency_and_room_names_it_delivery),
         cmocka_unit_test(text_report_names_latencies_codes_and_errors),
+        cmocka_unit_test(a_lost_process_fails_the_run_and_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reconnect_backoff.h"
+#include "wsscale/backoff.h"
 
 enum client_state {
     CS_IDLE = 0,   /* not started yet */
@@ -86,7 +86,7 @@ static void count_errno(struct client *c, enum load_error_kind kind, const char 
 
 static void become_done(struct client *c)
 {
-    loop_timer_stop(c->ctx->loop, &c->timer);
+    wss_loop_timer_stop(c->ctx->loop, &c->timer);
     c->state = CS_DONE;
     atomic_fetch_sub_explicit(&c->ctx->live->unfinished, 1, memory_order_relaxed);
     c->ctx->on_done(c->ctx);
@@ -98,11 +98,11 @@ static void end_connection(struct client *c, bool may_reconnect)
     struct client_ctx *ctx = c->ctx;
 
     if (c->io.fd >= 0) {
-        loop_io_stop(ctx->loop, &c->io);
+        wss_loop_io_stop(ctx->loop, &c->io);
         close(c->io.fd);
         c->io.fd = -1;
     }
-    loop_timer_stop(ctx->loop, &c->timer);
+    wss_loop_timer_stop(ctx->loop, &c->timer);
     free(c->hs_buf);
     c->hs_buf = NULL;
     c->hs_len = 0;
@@ -115,12 +115,14 @@ static void end_connection(struct client *c, bool may_reconnect)
         c->is_counted_open = false;
     }
     if (may_reconnect && ctx->cfg->is_reconnect && !ctx->is_stopping) {
-        uint64_t delay = reconnect_backoff_ms(c->backoff_attempt, ctx->cfg->backoff_ms,
-                                              ctx->cfg->backoff_max_ms, rng_next(&ctx->rng));
+        /* Full jitter: clients closed together spread over the whole window. */
+        uint64_t delay =
+            wss_backoff_ms(c->backoff_attempt, ctx->cfg->backoff_ms, ctx->cfg->backoff_max_ms,
+                           WSS_BACKOFF_FULL, wss_rng_next(&ctx->rng));
         if (c->backoff_attempt < UINT16_MAX)
             c->backoff_attempt++;
         c->state = CS_BACKOFF;
-        if (loop_timer_start(ctx->loop, &c->timer, delay) == 0)
+        if (wss_loop_timer_start(ctx->loop, &c->timer, delay) == 0)
             return;
     }
     become_done(c);
@@ -169,7 +171,7 @@ static int enqueue(struct client *c, const uint8_t *p, size_t n)
     }
     memcpy(c->out + pending, p, n);
     c->out_len = (uint32_t)(pending + n);
-    if (loop_io_set(c->ctx->loop, &c->io, LOOP_READ | LOOP_WRITE) != 0) {
+    if (wss_loop_io_set(c->ctx->loop, &c->io, WSS_LOOP_READ | WSS_LOOP_WRITE) != 0) {
         count_error(c, LOAD_ERR_ABRUPT_CLOSE, "epoll_ctl failed");
         end_connection(c, true);
         return -1;
@@ -222,7 +224,7 @@ static int flush(struct client *c)
     free(c->out);
     c->out = NULL;
     c->out_off = c->out_cap = 0;
-    if (loop_io_set(c->ctx->loop, &c->io, LOOP_READ) != 0) {
+    if (wss_loop_io_set(c->ctx->loop, &c->io, WSS_LOOP_READ) != 0) {
         count_error(c, LOAD_ERR_ABRUPT_CLOSE, "epoll_ctl failed");
         end_connection(c, true);
         return -1;
@@ -237,7 +239,7 @@ static int send_frame(struct client *c, enum wss_ws_opcode opcode, const uint8_t
 {
     struct client_ctx *ctx = c->ctx;
     uint8_t key[4];
-    rng_fill(&ctx->rng, key, sizeof(key));
+    wss_rng_fill(&ctx->rng, key, sizeof(key));
     size_t h = wss_ws_frame_encode_header(ctx->tx, opcode, true, len, key);
     if (h == 0 || h + len > ctx->tx_cap)
         return 0; /* cannot happen for the frames built here; send nothing rather than junk */
@@ -385,11 +387,11 @@ static int on_close_frame(struct client *c, const struct wss_ws_frame_event *ev)
         count_error(c, LOAD_ERR_CLOSE_CODE, msg);
     }
     ctx->stats->closed_by_server++;
-    loop_timer_stop(ctx->loop, &c->timer);
+    wss_loop_timer_stop(ctx->loop, &c->timer);
     c->state = CS_CLOSE_WAIT;
     if (send_close(c, ev->close_code) != 0)
         return -1;
-    if (loop_timer_start(ctx->loop, &c->timer, ctx->cfg->close_timeout_ms) != 0) {
+    if (wss_loop_timer_start(ctx->loop, &c->timer, ctx->cfg->close_timeout_ms) != 0) {
         end_connection(c, true);
         return -1;
     }
@@ -454,8 +456,8 @@ static int start_messages(struct client *c)
     if (cfg->message_interval_ms == 0)
         return 0;
     /* A random first delay spreads the connections' sends over the interval. */
-    uint64_t first = rng_next(&ctx->rng) % cfg->message_interval_ms;
-    if (loop_timer_start(ctx->loop, &c->timer, first) != 0) {
+    uint64_t first = wss_rng_next(&ctx->rng) % cfg->message_interval_ms;
+    if (wss_loop_timer_start(ctx->loop, &c->timer, first) != 0) {
         count_error(c, LOAD_ERR_ABRUPT_CLOSE, "out of memory for a timer");
         end_connection(c, true);
         return -1;
@@ -468,7 +470,7 @@ static int on_open(struct client *c)
     struct client_ctx *ctx = c->ctx;
     uint64_t t = now_ns();
 
-    loop_timer_stop(ctx->loop, &c->timer);
+    wss_loop_timer_stop(ctx->loop, &c->timer);
     c->state = CS_OPEN;
     c->backoff_attempt = 0;
     memset(&c->dec, 0, sizeof(c->dec));
@@ -566,7 +568,7 @@ static void on_readable(struct client *c)
 /* ---- connecting -------------------------------------------------------------------------------
  */
 
-static void on_io(struct loop_io *io, uint32_t events);
+static void on_io(struct wss_loop_io *io, uint32_t events);
 
 static void count_connect_errno(struct client *c, int err)
 {
@@ -579,7 +581,7 @@ static void send_request(struct client *c)
     struct client_ctx *ctx = c->ctx;
     struct wss_ws_client_handshake hs = target_of(c)->hs;
 
-    rng_fill(&ctx->rng, c->nonce, sizeof(c->nonce));
+    wss_rng_fill(&ctx->rng, c->nonce, sizeof(c->nonce));
     memcpy(hs.nonce, c->nonce, sizeof(hs.nonce));
     int n = wss_ws_client_handshake_write((char *)ctx->tx, ctx->tx_cap, &hs);
     if (n < 0) {
@@ -588,7 +590,7 @@ static void send_request(struct client *c)
         return;
     }
     c->state = CS_HANDSHAKE;
-    if (loop_io_set(ctx->loop, &c->io, LOOP_READ) != 0) {
+    if (wss_loop_io_set(ctx->loop, &c->io, WSS_LOOP_READ) != 0) {
         count_error(c, LOAD_ERR_CONNECT_FAILED, "epoll_ctl failed");
         end_connection(c, true);
         return;
@@ -645,7 +647,7 @@ static void start_connect(struct client *c)
         end_connection(c, true);
         return;
     }
-    loop_io_init(&c->io, fd, on_io);
+    wss_loop_io_init(&c->io, fd, on_io);
     /* Small messages must not wait for Nagle: the round trip is what is measured. */
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     err = bind_source(c, fd);
@@ -654,7 +656,7 @@ static void start_connect(struct client *c)
         end_connection(c, true);
         return;
     }
-    if (loop_timer_start(ctx->loop, &c->timer, ctx->cfg->connect_timeout_ms) != 0) {
+    if (wss_loop_timer_start(ctx->loop, &c->timer, ctx->cfg->connect_timeout_ms) != 0) {
         count_error(c, LOAD_ERR_CONNECT_FAILED, "out of memory for a timer");
         end_connection(c, true);
         return;
@@ -669,7 +671,7 @@ static void start_connect(struct client *c)
         return;
     }
     c->state = CS_CONNECTING;
-    if (loop_io_set(ctx->loop, &c->io, LOOP_WRITE) != 0) {
+    if (wss_loop_io_set(ctx->loop, &c->io, WSS_LOOP_WRITE) != 0) {
         count_error(c, LOAD_ERR_CONNECT_FAILED, "epoll_ctl failed");
         end_connection(c, true);
     }
@@ -678,22 +680,22 @@ static void start_connect(struct client *c)
 /* ---- events -----------------------------------------------------------------------------------
  */
 
-static void on_io(struct loop_io *io, uint32_t events)
+static void on_io(struct wss_loop_io *io, uint32_t events)
 {
-    struct client *c = LOOP_CONTAINER_OF(io, struct client, io);
+    struct client *c = WSS_LOOP_CONTAINER_OF(io, struct client, io);
     if (c->state == CS_CONNECTING) {
         on_connected(c);
         return;
     }
-    if ((events & LOOP_WRITE) && c->out_len > 0 && flush(c) != 0)
+    if ((events & WSS_LOOP_WRITE) && c->out_len > 0 && flush(c) != 0)
         return;
-    if (events & (LOOP_READ | LOOP_HUP))
+    if (events & (WSS_LOOP_READ | WSS_LOOP_HUP))
         on_readable(c);
 }
 
-static void on_timer(struct loop_timer *t)
+static void on_timer(struct wss_loop_timer *t)
 {
-    struct client *c = LOOP_CONTAINER_OF(t, struct client, timer);
+    struct client *c = WSS_LOOP_CONTAINER_OF(t, struct client, timer);
     struct client_ctx *ctx = c->ctx;
     switch (c->state) {
     case CS_CONNECTING:
@@ -707,7 +709,7 @@ static void on_timer(struct loop_timer *t)
     case CS_OPEN:
         if (send_message(c) != 0)
             return;
-        if (loop_timer_start(ctx->loop, &c->timer, ctx->cfg->message_interval_ms) != 0) {
+        if (wss_loop_timer_start(ctx->loop, &c->timer, ctx->cfg->message_interval_ms) != 0) {
             count_error(c, LOAD_ERR_ABRUPT_CLOSE, "out of memory for a timer");
             end_connection(c, true);
         }
@@ -737,8 +739,8 @@ void client_init(struct client *c, struct client_ctx *ctx, uint32_t slot)
     c->ctx = ctx;
     c->slot = slot;
     c->state = CS_IDLE;
-    loop_io_init(&c->io, -1, on_io);
-    loop_timer_init(&c->timer, on_timer);
+    wss_loop_io_init(&c->io, -1, on_io);
+    wss_loop_timer_init(&c->timer, on_timer);
     atomic_fetch_add_explicit(&ctx->live->unfinished, 1, memory_order_relaxed);
 }
 
@@ -761,11 +763,11 @@ void client_stop(struct client *c)
         end_connection(c, false);
         return;
     case CS_OPEN:
-        loop_timer_stop(ctx->loop, &c->timer);
+        wss_loop_timer_stop(ctx->loop, &c->timer);
         c->state = CS_CLOSING;
         if (send_close(c, WSS_WS_CLOSE_NORMAL) != 0)
             return;
-        if (loop_timer_start(ctx->loop, &c->timer, ctx->cfg->close_timeout_ms) != 0)
+        if (wss_loop_timer_start(ctx->loop, &c->timer, ctx->cfg->close_timeout_ms) != 0)
             end_connection(c, false);
         return;
     default:

@@ -12,8 +12,8 @@
 
 #include "load_config.h"
 #include "load_stats.h"
-#include "loop.h"
-#include "rng.h"
+#include "wsscale/loop.h"
+#include "wsscale/rng.h"
 #include "wsscale/ws_frame.h"
 
 struct client_ctx;
@@ -23,11 +23,11 @@ typedef void (*client_done_cb)(struct client_ctx *ctx);
 
 /* What every client of one worker shares. */
 struct client_ctx {
-    struct loop *loop;             /* borrowed: the worker's */
+    struct wss_loop *loop;         /* borrowed: the worker's */
     const struct load_config *cfg; /* borrowed */
     struct load_stats *stats;      /* borrowed: the worker's */
     struct load_live *live;        /* borrowed: the worker's */
-    struct rng rng;                /* nonces, masking keys, jitter */
+    struct wss_rng rng;            /* nonces, masking keys, jitter */
     uint8_t *rx;                   /* borrowed scratch for reads, rx_cap bytes */
     size_t rx_cap;
     uint8_t *tx; /* borrowed scratch for building frames, tx_cap bytes */
@@ -42,10 +42,10 @@ size_t client_tx_cap(const struct load_config *cfg);
 
 /* One slot. Fields are private; the worker keeps them in an array. */
 struct client {
-    struct loop_io io;
-    struct loop_timer timer; /* per state: timeout, next message, backoff */
-    struct client_ctx *ctx;  /* borrowed */
-    uint32_t slot;           /* global index: picks the target and source address */
+    struct wss_loop_io io;
+    struct wss_loop_timer timer; /* per state: timeout, next message, backoff */
+    struct client_ctx *ctx;      /* borrowed */
+    uint32_t slot;               /* global index: picks the target and source address */
     uint8_t state;
     bool is_counted_open; /* counted in live->open */
     bool has_attempted;   /* a first attempt was made: later ones are reconnects */

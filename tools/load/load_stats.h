@@ -73,6 +73,11 @@ struct load_live {
     atomic_uint_fast64_t unfinished;    /* connection slots not yet done for good */
 };
 
+/* A plain snapshot of load_live, summed over workers (and over processes with --processes). */
+struct load_totals {
+    uint64_t open, opened, msgs_received, errors, unfinished;
+};
+
 /* The wire name of an error kind ("connect_refused", ...); "unknown" past the end. Pure. */
 const char *load_stats_error_name(enum load_error_kind kind);
 

@@ -27,7 +27,7 @@ static const struct {
 
 bool load_summary_is_failed(const struct load_stats *s, const struct load_summary_info *info)
 {
-    return load_stats_error_total(s) > info->max_errors;
+    return load_stats_error_total(s) > info->max_errors || info->processes_lost > 0;
 }
 
 static double per_second(uint64_t n, uint64_t ms)
@@ -76,6 +76,9 @@ int load_summary_text(const struct load_stats *s, const struct load_summary_info
                       "reconnects %llu\n",
                       (unsigned long long)s->opened, (unsigned long long)info->open_at_stop,
                       (unsigned long long)s->attempts, (unsigned long long)s->reconnects);
+    if (info->processes > 1 || info->processes_lost > 0)
+        wss_strbuf_printf(out, "  processes         %u, lost %u\n", info->processes,
+                          info->processes_lost);
     wss_strbuf_printf(out, "  closes            by us %llu, by the server %llu\n",
                       (unsigned long long)s->closed_by_us, (unsigned long long)s->closed_by_server);
     text_latency(out, "connect latency", &s->connect_us);
@@ -190,6 +193,8 @@ static cJSON *build_json(const struct load_stats *s, const struct load_summary_i
               add_num(root, "duration_s", (double)info->measured_ms / MS_PER_S) &&
               add_num(root, "elapsed_s", (double)info->elapsed_ms / MS_PER_S) &&
               add_num(root, "open_at_stop", (double)info->open_at_stop) &&
+              add_num(root, "processes", info->processes > 0 ? info->processes : 1) &&
+              add_num(root, "processes_lost", info->processes_lost) &&
               add_num(root, "attempts", (double)s->attempts) &&
               add_num(root, "opened", (double)s->opened) &&
               add_num(root, "reconnects", (double)s->reconnects) &&

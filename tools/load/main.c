@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* main.c: wsscale-load's flags, the run's configuration and file budget, the run itself and the
- * summary on stdout; exit 0, 1 when the run had more errors than --max-errors, 2 on bad flags.
+ * summary on stdout; exit 0, 1 when the run had more errors than --max-errors or lost a process,
+ * 2 on bad flags.
  * Does not: connect, pace, count or format anything itself.
- * Threads: the main thread; runner_run starts and joins the workers. */
+ * Threads: the main thread; runner_run starts and joins the workers, in this process or (with
+ * --processes) in children load_procs_run forks, which return here only to exit. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "load_procs.h"
 #include "load_summary.h"
 #include "load_targets.h"
 #include "runner.h"
@@ -28,7 +31,7 @@ static struct {
     struct wss_flag_list urls, sources;
     int64_t connections, rate, duration_ms, interval_ms, payload, in_flight, threads;
     int64_t backoff_ms, backoff_max_ms, connect_timeout_ms, close_timeout_ms, progress_ms;
-    int64_t max_errors;
+    int64_t max_errors, processes;
     int mode, log_level, log_format;
     bool is_reconnect, is_json;
     const char *origin, *protocol;
@@ -41,8 +44,8 @@ static const struct wss_flag flag_table[] = {
                   "ws:// URL to load; repeat (or separate with commas) for several, used "
                   "round-robin by connection. wss:// is not supported."),
     WSS_FLAG_INT("connections", &o.connections, "100", 1, 1000000,
-                 "Connections to keep open. One process may open at most its file limit (20000 "
-                 "here): for more, run several processes, each with its own --source-addrs."),
+                 "Connections to keep open, over every process. One process may open at most its "
+                 "file limit (20000 here): for more, run several processes with --processes."),
     WSS_FLAG_INT("rate", &o.rate, "1000", 0, 10000000,
                  "New connections per second while opening; 0 opens them as fast as possible."),
     WSS_FLAG_DURATION("duration", &o.duration_ms, "10s",
@@ -61,7 +64,14 @@ static const struct wss_flag flag_table[] = {
                  "Echo benchmark: keep this many messages outstanding per connection, sending the "
                  "next as soon as an echo arrives (ignores --message-interval); 0 = timed."),
     WSS_FLAG_INT("threads", &o.threads, "1", 1, MAX_THREADS,
-                 "Worker threads, each with its own epoll loop and share of the connections."),
+                 "Worker threads per process, each with its own epoll loop and share of the "
+                 "connections."),
+    WSS_FLAG_INT("processes", &o.processes, "1", 1, LOAD_PROCS_MAX,
+                 "Processes to spread the run over, each under its own file limit: each gets an "
+                 "even share of --connections and --rate and every --url and --source-addrs "
+                 "address (connection i still uses URL and address i mod their number). This "
+                 "process only gathers their progress and results into one summary; a process "
+                 "that dies stops the run and fails it."),
     WSS_FLAG_LIST("source-addrs", &o.sources, NULL,
                   "Local addresses to bind before connecting, used round-robin: 127.0.0.2,"
                   "127.0.0.3 or a range 127.0.0.2-127.0.0.20. Each address reaches one server "
@@ -85,7 +95,7 @@ static const struct wss_flag flag_table[] = {
     WSS_FLAG_BOOL("json", &o.is_json, "false",
                   "Print the summary as one JSON object: connect_ms, rtt_ms (echo) or delivery_ms "
                   "(room) with p50/p90/p99/max, messages, close_codes (code -> count and "
-                  "first_s..last_s), errors by kind, ok."),
+                  "first_s..last_s), errors by kind, processes and processes_lost, ok."),
     WSS_FLAG_DURATION("progress", &o.progress_ms, NULL,
                       "Progress on stderr this often; default 1s when stderr is a terminal, "
                       "else none. 0 disables."),
@@ -130,7 +140,7 @@ int main(int argc, char **argv)
 {
     struct load_target *targets = NULL;
     struct sockaddr_storage *sources = NULL;
-    struct runner_result res = {0};
+    struct load_procs_result res = {0};
     char err[LOAD_TARGETS_ERR_LEN];
     size_t nsources = 0;
     uint64_t fd_limit = 0;
@@ -153,13 +163,22 @@ int main(int argc, char **argv)
         usage_error(err);
         goto out;
     }
-    uint64_t need =
-        (uint64_t)o.connections + FD_OVERHEAD_BASE + FD_OVERHEAD_PER_THREAD * (uint64_t)o.threads;
+    unsigned nprocs = (unsigned)o.processes;
+    uint64_t connections = (uint64_t)o.connections;
+    if (load_procs_check(connections, (uint64_t)o.rate, nprocs, err, sizeof(err)) != 0) {
+        usage_error(err);
+        goto out;
+    }
+    /* Each process holds its own share: the first one the largest. */
+    uint64_t need = load_procs_share(connections, nprocs, 0) + FD_OVERHEAD_BASE +
+                    FD_OVERHEAD_PER_THREAD * (uint64_t)o.threads;
     if (fit_file_limit(need, &fd_limit) != 0) {
         snprintf(err, sizeof(err),
-                 "invalid value \"%lld\" for --connections: needs about %llu open files but this "
-                 "process may have %llu; run several processes, each with its own --source-addrs",
-                 (long long)o.connections, (unsigned long long)need, (unsigned long long)fd_limit);
+                 "invalid value \"%lld\" for --connections: over %u process%s that is about %llu "
+                 "open files per process but one may have %llu; run several processes with "
+                 "--processes",
+                 (long long)o.connections, nprocs, nprocs == 1 ? "" : "es",
+                 (unsigned long long)need, (unsigned long long)fd_limit);
         usage_error(err);
         goto out;
     }
@@ -192,10 +211,14 @@ int main(int argc, char **argv)
         .is_progress_tty = is_tty,
         .progress_fd = STDERR_FILENO,
     };
-    char rerr[RUNNER_ERR_LEN];
-    if (runner_run(&cfg, &ropt, &res, rerr, sizeof(rerr)) != 0) {
+    char rerr[LOAD_PROCS_ERR_LEN];
+    if (load_procs_run(&cfg, &ropt, nprocs, &res, rerr, sizeof(rerr)) != 0) {
         WSS_ERROR("cannot run", WSS_KV_STR("error", rerr));
         rc = 1;
+        goto out;
+    }
+    if (res.is_child) {
+        rc = res.child_rc;
         goto out;
     }
 
@@ -203,21 +226,23 @@ int main(int argc, char **argv)
         .mode = mode_names[o.mode],
         .connections = (uint64_t)o.connections,
         .nurls = o.urls.n,
-        .measured_ms = res.measured_ms,
-        .elapsed_ms = res.elapsed_ms,
-        .open_at_stop = res.open_at_stop,
+        .measured_ms = res.run.measured_ms,
+        .elapsed_ms = res.run.elapsed_ms,
+        .open_at_stop = res.run.open_at_stop,
         .max_errors = (uint64_t)o.max_errors,
+        .processes = nprocs,
+        .processes_lost = res.lost,
     };
     struct wss_strbuf out = {0};
-    int frc = o.is_json ? load_summary_json(res.stats, &info, &out)
-                        : load_summary_text(res.stats, &info, &out);
+    int frc = o.is_json ? load_summary_json(res.run.stats, &info, &out)
+                        : load_summary_text(res.run.stats, &info, &out);
     if (frc != 0 || fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)
         rc = 1;
     else
-        rc = load_summary_is_failed(res.stats, &info) ? 1 : 0;
+        rc = load_summary_is_failed(res.run.stats, &info) ? 1 : 0;
     wss_strbuf_free(&out);
 out:
-    free(res.stats);
+    free(res.run.stats);
     free(sources);
     free(targets);
     wss_flags_free(&flags);

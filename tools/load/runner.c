@@ -52,13 +52,9 @@ int runner_block_signals(void)
     return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
-struct totals {
-    uint64_t open, opened, msgs_received, errors, unfinished;
-};
-
-static struct totals sum_live(struct worker **ws, unsigned n)
+static struct load_totals sum_live(struct worker **ws, unsigned n)
 {
-    struct totals t = {0};
+    struct load_totals t = {0};
     for (unsigned i = 0; i < n; i++) {
         const struct load_live *l = worker_live(ws[i]);
         t.open += atomic_load_explicit(&l->open, memory_order_relaxed);
@@ -78,13 +74,6 @@ static bool all_finished(struct worker **ws, unsigned n)
     return true;
 }
 
-/* The state the progress line needs between ticks. */
-struct progress {
-    uint64_t last_ms;
-    uint64_t last_msgs;
-    bool has_printed;
-};
-
 static void write_all(int fd, const char *p, size_t n)
 {
     /* Progress is best effort: a full or closed stderr must not stop the run. */
@@ -97,8 +86,8 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
-static void print_progress(const struct runner_options *opt, struct progress *pg,
-                           const struct totals *t, uint64_t connections, uint64_t now,
+void runner_progress_print(const struct runner_options *opt, struct runner_progress *pg,
+                           const struct load_totals *t, uint64_t connections, uint64_t now,
                            uint64_t start)
 {
     char line[PROGRESS_CAP];
@@ -114,6 +103,12 @@ static void print_progress(const struct runner_options *opt, struct progress *pg
     pg->last_ms = now;
     pg->last_msgs = t->msgs_received;
     pg->has_printed = true;
+}
+
+void runner_progress_end(const struct runner_options *opt, const struct runner_progress *pg)
+{
+    if (opt->is_progress_tty && pg->has_printed)
+        write_all(opt->progress_fd, "\n", 1);
 }
 
 /* Joins and frees the workers, merging the stats of those that ran into total (may be NULL). */
@@ -148,7 +143,7 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
     struct worker **ws = calloc(opt->threads, sizeof(*ws));
     struct load_stats *total = calloc(1, sizeof(*total));
     unsigned n = 0;
-    uint64_t run_start_ns = mono_ns();
+    uint64_t run_start_ns = opt->run_start_ns != 0 ? opt->run_start_ns : mono_ns();
     uint64_t start = run_start_ns / NS_PER_MS;
 
     memset(res, 0, sizeof(*res));
@@ -169,7 +164,7 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
         }
     }
 
-    struct progress pg = {.last_ms = start};
+    struct runner_progress pg = {.last_ms = start};
     uint64_t stop_at = 0; /* 0 until a stop was requested */
     bool is_forced = false;
     for (;;) {
@@ -189,8 +184,13 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
                 worker_request_stop(ws[i], true);
         }
         if (opt->progress_ms > 0 && now - pg.last_ms >= opt->progress_ms) {
-            struct totals t = sum_live(ws, n);
-            print_progress(opt, &pg, &t, cfg->connections, now, start);
+            struct load_totals t = sum_live(ws, n);
+            if (opt->on_progress != NULL) {
+                opt->on_progress(&t, opt->progress_arg);
+                pg.last_ms = now;
+            } else {
+                runner_progress_print(opt, &pg, &t, cfg->connections, now, start);
+            }
         }
         uint64_t wait = POLL_MS;
         if (opt->progress_ms > 0)
@@ -210,8 +210,7 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
                 worker_request_stop(ws[i], true);
         }
     }
-    if (opt->is_progress_tty && pg.has_printed)
-        write_all(opt->progress_fd, "\n", 1);
+    runner_progress_end(opt, &pg);
     reap(ws, n, total);
     free(ws);
     res->stats = total;

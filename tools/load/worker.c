@@ -5,17 +5,15 @@
  * Threads: the worker thread runs the loop; the main thread creates, stops, joins and frees. */
 #include "worker.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "client.h"
 #include "conn_pacer.h"
-#include "loop.h"
+#include "wsscale/loop.h"
 
 /* Connections started per pacing tick before the loop polls again, so a burst (no --rate, or a
  * high one) does not starve the connections already open. */
@@ -28,12 +26,12 @@ enum { STOP_NONE = 0, STOP_GRACEFUL = 1, STOP_FORCED = 2 };
 struct worker {
     pthread_t thread;
     bool is_started;
-    struct loop *loop;      /* owned */
+    struct wss_loop *loop;  /* owned */
     struct client *clients; /* owned array of nclients */
     size_t nclients;
     struct client_ctx ctx; /* shared by the clients */
     struct conn_pacer pacer;
-    struct loop_timer pace_timer;
+    struct wss_loop_timer pace_timer;
     struct load_stats *stats; /* owned */
     struct load_live live;
     uint8_t *rx, *tx;        /* owned scratch, see client_ctx */
@@ -44,7 +42,7 @@ struct worker {
 
 static struct worker *worker_of_ctx(struct client_ctx *ctx)
 {
-    return LOOP_CONTAINER_OF(ctx, struct worker, ctx);
+    return WSS_LOOP_CONTAINER_OF(ctx, struct worker, ctx);
 }
 
 /* Ends the loop once no slot is left: after a stop, or when every slot has ended by itself
@@ -52,7 +50,7 @@ static struct worker *worker_of_ctx(struct client_ctx *ctx)
 static void maybe_finish(struct worker *w)
 {
     if (atomic_load_explicit(&w->live.unfinished, memory_order_relaxed) == 0)
-        loop_stop(w->loop);
+        wss_loop_stop(w->loop);
 }
 
 static void on_client_done(struct client_ctx *ctx)
@@ -60,10 +58,10 @@ static void on_client_done(struct client_ctx *ctx)
     maybe_finish(worker_of_ctx(ctx));
 }
 
-static void on_pace(struct loop_timer *t)
+static void on_pace(struct wss_loop_timer *t)
 {
-    struct worker *w = LOOP_CONTAINER_OF(t, struct worker, pace_timer);
-    uint64_t now = loop_now_ms(w->loop);
+    struct worker *w = WSS_LOOP_CONTAINER_OF(t, struct worker, pace_timer);
+    uint64_t now = wss_loop_now_ms(w->loop);
     uint64_t due = conn_pacer_due(&w->pacer, now);
     if (due > PACE_BATCH)
         due = PACE_BATCH;
@@ -74,11 +72,11 @@ static void on_pace(struct loop_timer *t)
     uint64_t next = conn_pacer_next_ms(&w->pacer);
     if (next == CONN_PACER_NEVER || w->ctx.is_stopping)
         return;
-    (void)loop_timer_start(w->loop, &w->pace_timer, next > now ? next - now : 0);
+    (void)wss_loop_timer_start(w->loop, &w->pace_timer, next > now ? next - now : 0);
 }
 
 /* Carries out the strongest stop requested so far, on the worker thread. */
-static void on_wakeup(struct loop *l, void *arg)
+static void on_wakeup(struct wss_loop *l, void *arg)
 {
     struct worker *w = arg;
     int req = atomic_load(&w->stop_request);
@@ -87,7 +85,7 @@ static void on_wakeup(struct loop *l, void *arg)
         return;
     w->stop_done = req;
     w->ctx.is_stopping = true;
-    loop_timer_stop(w->loop, &w->pace_timer);
+    wss_loop_timer_stop(w->loop, &w->pace_timer);
     for (size_t i = 0; i < w->nclients; i++) {
         if (req == STOP_FORCED)
             client_abort(&w->clients[i]);
@@ -96,21 +94,21 @@ static void on_wakeup(struct loop *l, void *arg)
     }
     maybe_finish(w);
     if (req == STOP_FORCED)
-        loop_stop(w->loop);
+        wss_loop_stop(w->loop);
 }
 
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    conn_pacer_init(&w->pacer, loop_update_time(w->loop), w->ctx.cfg->rate_per_s, w->pacer.divisor,
-                    w->nclients);
-    /* loop_run clears an earlier loop_stop, so a worker without slots does not run at all. */
-    if (w->nclients > 0 && loop_timer_start(w->loop, &w->pace_timer, 0) == 0)
-        (void)loop_run(w->loop);
+    conn_pacer_init(&w->pacer, wss_loop_update_time(w->loop), w->ctx.cfg->rate_per_s,
+                    w->pacer.divisor, w->nclients);
+    /* wss_loop_run clears an earlier wss_loop_stop; a worker with no slots does not run at all. */
+    if (w->nclients > 0 && wss_loop_timer_start(w->loop, &w->pace_timer, 0) == 0)
+        (void)wss_loop_run(w->loop);
     /* Anything still open after a forced stop is dropped here, on the owning thread. */
     for (size_t i = 0; i < w->nclients; i++)
         client_abort(&w->clients[i]);
-    loop_run_deferred(w->loop);
+    wss_loop_run_deferred(w->loop);
     atomic_store(&w->is_finished, true);
     return NULL;
 }
@@ -119,7 +117,7 @@ struct worker *worker_create(const struct load_config *cfg, unsigned index, unsi
                              uint64_t run_start_ns, char *err, size_t errlen)
 {
     struct worker *w = calloc(1, sizeof(*w));
-    char lerr[LOOP_ERR_LEN];
+    char lerr[WSS_LOOP_ERR_LEN];
 
     if (w == NULL) {
         snprintf(err, errlen, "worker %u: out of memory", index);
@@ -136,14 +134,9 @@ struct worker *worker_create(const struct load_config *cfg, unsigned index, unsi
         snprintf(err, errlen, "worker %u: out of memory for %zu connections", index, w->nclients);
         goto fail;
     }
-    w->loop = loop_create(NULL, lerr, sizeof(lerr));
+    w->loop = wss_loop_create(NULL, lerr, sizeof(lerr));
     if (w->loop == NULL) {
         snprintf(err, errlen, "worker %u: %s", index, lerr);
-        goto fail;
-    }
-    uint64_t seed;
-    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-        snprintf(err, errlen, "worker %u: getrandom: %s", index, strerror(errno));
         goto fail;
     }
     w->ctx = (struct client_ctx){
@@ -151,7 +144,6 @@ struct worker *worker_create(const struct load_config *cfg, unsigned index, unsi
         .cfg = cfg,
         .stats = w->stats,
         .live = &w->live,
-        .rng = {seed},
         .rx = w->rx,
         .rx_cap = RX_CAP,
         .tx = w->tx,
@@ -159,8 +151,10 @@ struct worker *worker_create(const struct load_config *cfg, unsigned index, unsi
         .run_start_ns = run_start_ns,
         .on_done = on_client_done,
     };
-    loop_timer_init(&w->pace_timer, on_pace);
-    loop_set_wakeup_cb(w->loop, on_wakeup, w);
+    /* Each worker its own seed, so nonces and jitter differ between threads and processes. */
+    wss_rng_seed_random(&w->ctx.rng);
+    wss_loop_timer_init(&w->pace_timer, on_pace);
+    wss_loop_set_wakeup_cb(w->loop, on_wakeup, w);
     for (size_t i = 0; i < w->nclients; i++)
         client_init(&w->clients[i], &w->ctx, (uint32_t)(index + i * nworkers));
     return w;
@@ -186,7 +180,7 @@ void worker_request_stop(struct worker *w, bool is_forced)
     /* Only the main thread requests stops, so a load and a store cannot lose a stronger one. */
     if (atomic_load(&w->stop_request) < want)
         atomic_store(&w->stop_request, want);
-    (void)loop_wakeup(w->loop);
+    (void)wss_loop_wakeup(w->loop);
 }
 
 const struct load_live *worker_live(const struct worker *w)
@@ -216,7 +210,7 @@ void worker_free(struct worker *w)
 {
     if (w == NULL)
         return;
-    loop_free(w->loop);
+    wss_loop_free(w->loop);
     free(w->clients);
     free(w->stats);
     free(w->rx);

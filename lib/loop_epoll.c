@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* loop_epoll.c: the Linux epoll(7) implementation of loop_backend.h.
+/* loop_epoll.c: the Linux epoll(7) implementation of lib/loop_backend.h (the wss_loop_epoll unit).
  * Does not: know about timers, connections or callbacks; loop.c owns those.
  * Threads: a backend belongs to the thread that runs its loop. */
 #include "loop_backend.h"
@@ -11,19 +11,19 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-/* loop_backend_wait() never asks for more than this per call; keeps the stack array small. */
+/* wss__loop_backend_wait() never asks for more than this per call; keeps the stack array small. */
 #define EPOLL_MAX_EVENTS 256
 
-struct loop_backend {
+struct wss__loop_backend {
     int epfd;
 };
 
 static uint32_t to_epoll(uint32_t events)
 {
     uint32_t e = 0;
-    if (events & LOOP_READ)
+    if (events & WSS_LOOP_READ)
         e |= EPOLLIN | EPOLLRDHUP;
-    if (events & LOOP_WRITE)
+    if (events & WSS_LOOP_WRITE)
         e |= EPOLLOUT;
     return e;
 }
@@ -32,17 +32,17 @@ static uint32_t from_epoll(uint32_t e)
 {
     uint32_t events = 0;
     if (e & (EPOLLIN | EPOLLRDHUP))
-        events |= LOOP_READ;
+        events |= WSS_LOOP_READ;
     if (e & EPOLLOUT)
-        events |= LOOP_WRITE;
+        events |= WSS_LOOP_WRITE;
     if (e & (EPOLLERR | EPOLLHUP))
-        events |= LOOP_HUP;
+        events |= WSS_LOOP_HUP;
     return events;
 }
 
-struct loop_backend *loop_backend_create(char *err, size_t errlen)
+struct wss__loop_backend *wss__loop_backend_create(char *err, size_t errlen)
 {
-    struct loop_backend *b = malloc(sizeof(*b));
+    struct wss__loop_backend *b = malloc(sizeof(*b));
     if (!b) {
         snprintf(err, errlen, "epoll backend: out of memory");
         return NULL;
@@ -56,7 +56,7 @@ struct loop_backend *loop_backend_create(char *err, size_t errlen)
     return b;
 }
 
-static int ctl(struct loop_backend *b, int op, int fd, uint32_t events, void *data)
+static int ctl(struct wss__loop_backend *b, int op, int fd, uint32_t events, void *data)
 {
     struct epoll_event ev = {.events = to_epoll(events), .data.ptr = data};
     if (epoll_ctl(b->epfd, op, fd, &ev) != 0)
@@ -64,23 +64,23 @@ static int ctl(struct loop_backend *b, int op, int fd, uint32_t events, void *da
     return 0;
 }
 
-int loop_backend_add(struct loop_backend *b, int fd, uint32_t events, void *data)
+int wss__loop_backend_add(struct wss__loop_backend *b, int fd, uint32_t events, void *data)
 {
     return ctl(b, EPOLL_CTL_ADD, fd, events, data);
 }
 
-int loop_backend_modify(struct loop_backend *b, int fd, uint32_t events, void *data)
+int wss__loop_backend_modify(struct wss__loop_backend *b, int fd, uint32_t events, void *data)
 {
     return ctl(b, EPOLL_CTL_MOD, fd, events, data);
 }
 
-int loop_backend_remove(struct loop_backend *b, int fd)
+int wss__loop_backend_remove(struct wss__loop_backend *b, int fd)
 {
     return ctl(b, EPOLL_CTL_DEL, fd, 0, NULL);
 }
 
-int loop_backend_wait(struct loop_backend *b, struct loop_backend_event *out, int max,
-                      int timeout_ms)
+int wss__loop_backend_wait(struct wss__loop_backend *b, struct wss__loop_backend_event *out,
+                           int max, int timeout_ms)
 {
     struct epoll_event evs[EPOLL_MAX_EVENTS];
     if (max > EPOLL_MAX_EVENTS)
@@ -95,12 +95,12 @@ int loop_backend_wait(struct loop_backend *b, struct loop_backend_event *out, in
     return n;
 }
 
-const char *loop_backend_name(void)
+const char *wss__loop_backend_name(void)
 {
     return "epoll";
 }
 
-void loop_backend_free(struct loop_backend *b)
+void wss__loop_backend_free(struct wss__loop_backend *b)
 {
     if (!b)
         return;

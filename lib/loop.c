@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* loop.c: timers (a binary min-heap), fd dispatch over loop_backend.h, the eventfd wakeup, the
- * open-connection table and the drain pacer.
- * Does not: include <sys/epoll.h> or touch sockets beyond the wakeup eventfd.
- * Threads: the loop's own thread, except loop_wakeup() (atomic flag + eventfd write). */
-#include "loop.h"
+/* loop.c: the wss_loop unit: timers (a binary min-heap), fd dispatch over loop_backend.h, the
+ * eventfd wakeup, the open-connection table and the drain pacer.
+ * Does not: include <sys/epoll.h> (loop_epoll.c does) or touch sockets beyond the wakeup eventfd.
+ * Threads: the loop's own thread, except wss_loop_wakeup() (atomic flag + eventfd write). */
+#include "wsscale/loop.h"
+
+#include "loop_backend.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -14,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Set in loop_io.events once the fd is known to the backend. */
+/* Set in wss_loop_io.events once the fd is known to the backend. */
 #define IO_REGISTERED 0x80000000u
 
 /* First size of the timer heap; it doubles when full. */
@@ -25,35 +27,35 @@ struct drain {
     uint64_t start_ms;
     uint64_t window_ms;
     size_t closed; /* handed to cb so far */
-    loop_drain_cb cb;
+    wss_loop_drain_cb cb;
     void *arg;
-    struct loop_timer tick;
+    struct wss_loop_timer tick;
 };
 
-struct loop {
-    struct loop_backend *backend; /* owned */
-    loop_clock_cb clock;
+struct wss_loop {
+    struct wss__loop_backend *backend; /* owned */
+    wss_loop_clock_cb clock;
     void *clock_arg; /* borrowed */
     uint64_t now_ms;
     bool is_stopped;
 
-    struct loop_timer **heap; /* owned array; entries borrowed from their owners */
+    struct wss_loop_timer **heap; /* owned array; entries borrowed from their owners */
     size_t heap_len, heap_cap;
     uint64_t timer_seq;
 
-    /* The batch being dispatched, so loop_io_stop() can cancel events of freed owners. */
-    struct loop_backend_event batch[LOOP_MAX_EVENTS];
+    /* The batch being dispatched, so wss_loop_io_stop() can cancel events of freed owners. */
+    struct wss__loop_backend_event batch[WSS_LOOP_MAX_EVENTS];
     int batch_len;
     int batch_pos;
 
-    struct loop_io wake_io;      /* the eventfd */
+    struct wss_loop_io wake_io;  /* the eventfd */
     atomic_bool is_wake_pending; /* any thread sets it; the loop thread clears it */
-    loop_wakeup_cb wake_cb;
+    wss_loop_wakeup_cb wake_cb;
     void *wake_arg;
 
-    struct loop_defer *deferred; /* LIFO; run at the end of each iteration */
+    struct wss_loop_defer *deferred; /* LIFO; run at the end of each iteration */
 
-    struct loop_link conns; /* sentinel of the open-connection table, oldest first */
+    struct wss_loop_link conns; /* sentinel of the open-connection table, oldest first */
     size_t conn_count;
     struct drain drain;
 };
@@ -66,7 +68,7 @@ static uint64_t monotonic_ms(void *arg)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-uint64_t loop_update_time(struct loop *l)
+uint64_t wss_loop_update_time(struct wss_loop *l)
 {
     uint64_t t = l->clock(l->clock_arg);
     if (t > l->now_ms)
@@ -74,27 +76,27 @@ uint64_t loop_update_time(struct loop *l)
     return l->now_ms;
 }
 
-uint64_t loop_now_ms(const struct loop *l)
+uint64_t wss_loop_now_ms(const struct wss_loop *l)
 {
     return l->now_ms;
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */
 
-static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
+static bool timer_before(const struct wss_loop_timer *a, const struct wss_loop_timer *b)
 {
     return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
 }
 
-static void heap_set(struct loop *l, size_t i, struct loop_timer *t)
+static void heap_set(struct wss_loop *l, size_t i, struct wss_loop_timer *t)
 {
     l->heap[i] = t;
     t->slot = (uint32_t)(i + 1);
 }
 
-static void heap_sift_up(struct loop *l, size_t i)
+static void heap_sift_up(struct wss_loop *l, size_t i)
 {
-    struct loop_timer *t = l->heap[i];
+    struct wss_loop_timer *t = l->heap[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (!timer_before(t, l->heap[parent]))
@@ -105,9 +107,9 @@ static void heap_sift_up(struct loop *l, size_t i)
     heap_set(l, i, t);
 }
 
-static void heap_sift_down(struct loop *l, size_t i)
+static void heap_sift_down(struct wss_loop *l, size_t i)
 {
-    struct loop_timer *t = l->heap[i];
+    struct wss_loop_timer *t = l->heap[i];
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= l->heap_len)
@@ -122,23 +124,23 @@ static void heap_sift_down(struct loop *l, size_t i)
     heap_set(l, i, t);
 }
 
-void loop_timer_init(struct loop_timer *t, loop_timer_cb cb)
+void wss_loop_timer_init(struct wss_loop_timer *t, wss_loop_timer_cb cb)
 {
     memset(t, 0, sizeof(*t));
     t->cb = cb;
 }
 
-bool loop_timer_is_armed(const struct loop_timer *t)
+bool wss_loop_timer_is_armed(const struct wss_loop_timer *t)
 {
     return t->slot != 0;
 }
 
-size_t loop_timer_count(const struct loop *l)
+size_t wss_loop_timer_count(const struct wss_loop *l)
 {
     return l->heap_len;
 }
 
-void loop_timer_stop(struct loop *l, struct loop_timer *t)
+void wss_loop_timer_stop(struct wss_loop *l, struct wss_loop_timer *t)
 {
     if (!t->slot)
         return;
@@ -154,12 +156,12 @@ void loop_timer_stop(struct loop *l, struct loop_timer *t)
         heap_sift_down(l, i);
 }
 
-int loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t delay_ms)
+int wss_loop_timer_start(struct wss_loop *l, struct wss_loop_timer *t, uint64_t delay_ms)
 {
-    loop_timer_stop(l, t);
+    wss_loop_timer_stop(l, t);
     if (l->heap_len == l->heap_cap) {
         size_t cap = l->heap_cap ? l->heap_cap * 2 : TIMER_HEAP_FIRST_CAP;
-        struct loop_timer **heap = realloc(l->heap, cap * sizeof(*heap));
+        struct wss_loop_timer **heap = realloc(l->heap, cap * sizeof(*heap));
         if (!heap)
             return -ENOMEM;
         l->heap = heap;
@@ -174,20 +176,20 @@ int loop_timer_start(struct loop *l, struct loop_timer *t, uint64_t delay_ms)
 
 /* Runs timers due by now that were armed before this pass began, so a callback re-arming itself
  * with delay 0 runs on the next iteration, not in an endless loop here. */
-static void run_timers(struct loop *l)
+static void run_timers(struct wss_loop *l)
 {
     uint64_t seq_limit = l->timer_seq;
     while (l->heap_len > 0) {
-        struct loop_timer *t = l->heap[0];
+        struct wss_loop_timer *t = l->heap[0];
         if (t->due_ms > l->now_ms || t->seq >= seq_limit)
             break;
-        loop_timer_stop(l, t);
+        wss_loop_timer_stop(l, t);
         t->cb(t);
     }
 }
 
 /* Milliseconds until the first timer, clamped to max_wait_ms (-1 = unbounded). */
-static int wait_timeout(const struct loop *l, int max_wait_ms)
+static int wait_timeout(const struct wss_loop *l, int max_wait_ms)
 {
     if (l->heap_len == 0)
         return max_wait_ms;
@@ -201,30 +203,30 @@ static int wait_timeout(const struct loop *l, int max_wait_ms)
 /* ---- fds ---------------------------------------------------------------------------------------
  */
 
-void loop_io_init(struct loop_io *io, int fd, loop_io_cb cb)
+void wss_loop_io_init(struct wss_loop_io *io, int fd, wss_loop_io_cb cb)
 {
     io->cb = cb;
     io->fd = fd;
     io->events = 0;
 }
 
-int loop_io_set(struct loop *l, struct loop_io *io, uint32_t events)
+int wss_loop_io_set(struct wss_loop *l, struct wss_loop_io *io, uint32_t events)
 {
-    events &= LOOP_READ | LOOP_WRITE;
+    events &= WSS_LOOP_READ | WSS_LOOP_WRITE;
     int rc;
     if (!(io->events & IO_REGISTERED)) {
-        rc = loop_backend_add(l->backend, io->fd, events, io);
+        rc = wss__loop_backend_add(l->backend, io->fd, events, io);
     } else {
         if ((io->events & ~IO_REGISTERED) == events)
             return 0;
-        rc = loop_backend_modify(l->backend, io->fd, events, io);
+        rc = wss__loop_backend_modify(l->backend, io->fd, events, io);
     }
     if (rc == 0)
         io->events = events | IO_REGISTERED;
     return rc;
 }
 
-int loop_io_stop(struct loop *l, struct loop_io *io)
+int wss_loop_io_stop(struct wss_loop *l, struct wss_loop_io *io)
 {
     for (int i = l->batch_pos + 1; i < l->batch_len; i++)
         if (l->batch[i].data == io)
@@ -232,16 +234,16 @@ int loop_io_stop(struct loop *l, struct loop_io *io)
     if (!(io->events & IO_REGISTERED))
         return 0;
     io->events = 0;
-    return loop_backend_remove(l->backend, io->fd);
+    return wss__loop_backend_remove(l->backend, io->fd);
 }
 
 /* ---- wakeup ------------------------------------------------------------------------------------
  */
 
-static void on_wake(struct loop_io *io, uint32_t events)
+static void on_wake(struct wss_loop_io *io, uint32_t events)
 {
     (void)events;
-    struct loop *l = LOOP_CONTAINER_OF(io, struct loop, wake_io);
+    struct wss_loop *l = WSS_LOOP_CONTAINER_OF(io, struct wss_loop, wake_io);
     /* Clear first: a wakeup that lands after this point writes the eventfd again. */
     atomic_store_explicit(&l->is_wake_pending, false, memory_order_seq_cst);
     uint64_t n;
@@ -251,13 +253,13 @@ static void on_wake(struct loop_io *io, uint32_t events)
         l->wake_cb(l, l->wake_arg);
 }
 
-void loop_set_wakeup_cb(struct loop *l, loop_wakeup_cb cb, void *arg)
+void wss_loop_set_wakeup_cb(struct wss_loop *l, wss_loop_wakeup_cb cb, void *arg)
 {
     l->wake_cb = cb;
     l->wake_arg = arg;
 }
 
-int loop_wakeup(struct loop *l)
+int wss_loop_wakeup(struct wss_loop *l)
 {
     if (atomic_exchange_explicit(&l->is_wake_pending, true, memory_order_seq_cst))
         return 0;
@@ -276,17 +278,17 @@ int loop_wakeup(struct loop *l)
 /* ---- deferred work ----------------------------------------------------------------------------
  */
 
-void loop_defer(struct loop *l, struct loop_defer *d, loop_defer_cb cb)
+void wss_loop_defer(struct wss_loop *l, struct wss_loop_defer *d, wss_loop_defer_cb cb)
 {
     d->cb = cb;
     d->next = l->deferred;
     l->deferred = d;
 }
 
-void loop_run_deferred(struct loop *l)
+void wss_loop_run_deferred(struct wss_loop *l)
 {
     while (l->deferred) {
-        struct loop_defer *d = l->deferred;
+        struct wss_loop_defer *d = l->deferred;
         l->deferred = d->next;
         d->next = NULL;
         d->cb(d);
@@ -296,7 +298,7 @@ void loop_run_deferred(struct loop *l)
 /* ---- the connection table and the drain
  * ---------------------------------------------------------- */
 
-void loop_conn_add(struct loop *l, struct loop_link *c)
+void wss_loop_conn_add(struct wss_loop *l, struct wss_loop_link *c)
 {
     c->prev = l->conns.prev;
     c->next = &l->conns;
@@ -304,11 +306,11 @@ void loop_conn_add(struct loop *l, struct loop_link *c)
     l->conns.prev = c;
     l->conn_count++;
     /* A connection that finished its handshake after the drain ran dry still has to go. */
-    if (l->drain.is_active && !loop_timer_is_armed(&l->drain.tick))
-        loop_timer_start(l, &l->drain.tick, 0);
+    if (l->drain.is_active && !wss_loop_timer_is_armed(&l->drain.tick))
+        wss_loop_timer_start(l, &l->drain.tick, 0);
 }
 
-void loop_conn_remove(struct loop *l, struct loop_link *c)
+void wss_loop_conn_remove(struct wss_loop *l, struct wss_loop_link *c)
 {
     if (!c->next)
         return;
@@ -318,26 +320,26 @@ void loop_conn_remove(struct loop *l, struct loop_link *c)
     l->conn_count--;
 }
 
-bool loop_conn_is_listed(const struct loop_link *c)
+bool wss_loop_conn_is_listed(const struct wss_loop_link *c)
 {
     return c->next != NULL;
 }
 
-size_t loop_conn_count(const struct loop *l)
+size_t wss_loop_conn_count(const struct wss_loop *l)
 {
     return l->conn_count;
 }
 
 /* Hands out every connection whose turn has come: with N = closed + listed, the i-th (from 0) is
  * due at start + i*window/N. Then sleeps until the next one is due. */
-static void on_drain_tick(struct loop_timer *t)
+static void on_drain_tick(struct wss_loop_timer *t)
 {
-    struct loop *l = LOOP_CONTAINER_OF(t, struct loop, drain.tick);
+    struct wss_loop *l = WSS_LOOP_CONTAINER_OF(t, struct wss_loop, drain.tick);
     struct drain *d = &l->drain;
     for (;;) {
         size_t total = d->closed + l->conn_count;
         if (l->conn_count == 0)
-            return; /* loop_conn_add() re-arms the tick */
+            return; /* wss_loop_conn_add() re-arms the tick */
         uint64_t elapsed = l->now_ms - d->start_ms;
         size_t due = total;
         if (elapsed < d->window_ms) {
@@ -347,17 +349,17 @@ static void on_drain_tick(struct loop_timer *t)
         }
         if (d->closed >= due) {
             uint64_t next = ((uint64_t)d->closed * d->window_ms + total - 1) / total;
-            loop_timer_start(l, t, next > elapsed ? next - elapsed : 0);
+            wss_loop_timer_start(l, t, next > elapsed ? next - elapsed : 0);
             return;
         }
-        struct loop_link *c = l->conns.next;
-        loop_conn_remove(l, c);
+        struct wss_loop_link *c = l->conns.next;
+        wss_loop_conn_remove(l, c);
         d->closed++;
         d->cb(c, d->arg);
     }
 }
 
-int loop_drain_start(struct loop *l, uint64_t window_ms, loop_drain_cb cb, void *arg)
+int wss_loop_drain_start(struct wss_loop *l, uint64_t window_ms, wss_loop_drain_cb cb, void *arg)
 {
     if (l->drain.is_active)
         return -EALREADY;
@@ -366,19 +368,19 @@ int loop_drain_start(struct loop *l, uint64_t window_ms, loop_drain_cb cb, void 
     l->drain.closed = 0;
     l->drain.cb = cb;
     l->drain.arg = arg;
-    int rc = loop_timer_start(l, &l->drain.tick, 0);
+    int rc = wss_loop_timer_start(l, &l->drain.tick, 0);
     if (rc != 0)
         return rc;
     l->drain.is_active = true;
     return 0;
 }
 
-bool loop_is_draining(const struct loop *l)
+bool wss_loop_is_draining(const struct wss_loop *l)
 {
     return l->drain.is_active;
 }
 
-size_t loop_drain_closed(const struct loop *l)
+size_t wss_loop_drain_closed(const struct wss_loop *l)
 {
     return l->drain.closed;
 }
@@ -386,9 +388,9 @@ size_t loop_drain_closed(const struct loop *l)
 /* ---- lifecycle and running
  * ------------------------------------------------------------------------ */
 
-struct loop *loop_create(const struct loop_options *opt, char *err, size_t errlen)
+struct wss_loop *wss_loop_create(const struct wss_loop_options *opt, char *err, size_t errlen)
 {
-    struct loop *l = calloc(1, sizeof(*l));
+    struct wss_loop *l = calloc(1, sizeof(*l));
     if (!l) {
         snprintf(err, errlen, "loop: out of memory");
         return NULL;
@@ -396,11 +398,11 @@ struct loop *loop_create(const struct loop_options *opt, char *err, size_t errle
     l->clock = opt && opt->clock ? opt->clock : monotonic_ms;
     l->clock_arg = opt ? opt->clock_arg : NULL;
     l->conns.prev = l->conns.next = &l->conns;
-    loop_timer_init(&l->drain.tick, on_drain_tick);
+    wss_loop_timer_init(&l->drain.tick, on_drain_tick);
     atomic_init(&l->is_wake_pending, false);
-    loop_io_init(&l->wake_io, -1, on_wake);
-    char berr[LOOP_BACKEND_ERR_LEN];
-    l->backend = loop_backend_create(berr, sizeof(berr));
+    wss_loop_io_init(&l->wake_io, -1, on_wake);
+    char berr[WSS__LOOP_BACKEND_ERR_LEN];
+    l->backend = wss__loop_backend_create(berr, sizeof(berr));
     if (!l->backend) {
         snprintf(err, errlen, "%s", berr);
         goto fail;
@@ -410,66 +412,67 @@ struct loop *loop_create(const struct loop_options *opt, char *err, size_t errle
         snprintf(err, errlen, "eventfd: %s", strerror(errno));
         goto fail;
     }
-    int rc = loop_io_set(l, &l->wake_io, LOOP_READ);
+    int rc = wss_loop_io_set(l, &l->wake_io, WSS_LOOP_READ);
     if (rc != 0) {
         snprintf(err, errlen, "registering the wakeup eventfd: %s", strerror(-rc));
         goto fail;
     }
-    loop_update_time(l);
+    wss_loop_update_time(l);
     return l;
 fail:
-    loop_free(l);
+    wss_loop_free(l);
     return NULL;
 }
 
-void loop_free(struct loop *l)
+void wss_loop_free(struct wss_loop *l)
 {
     if (!l)
         return;
     if (l->wake_io.fd >= 0) {
         if (l->backend)
-            loop_io_stop(l, &l->wake_io);
+            wss_loop_io_stop(l, &l->wake_io);
         close(l->wake_io.fd);
     }
-    loop_backend_free(l->backend);
+    wss__loop_backend_free(l->backend);
     free(l->heap);
     free(l);
 }
 
-int loop_run_once(struct loop *l, int max_wait_ms)
+int wss_loop_run_once(struct wss_loop *l, int max_wait_ms)
 {
-    int n = loop_backend_wait(l->backend, l->batch, LOOP_MAX_EVENTS, wait_timeout(l, max_wait_ms));
+    int n = wss__loop_backend_wait(l->backend, l->batch, WSS_LOOP_MAX_EVENTS,
+                                   wait_timeout(l, max_wait_ms));
     if (n < 0)
         return n;
-    loop_update_time(l);
+    wss_loop_update_time(l);
     l->batch_len = n;
     for (l->batch_pos = 0; l->batch_pos < n; l->batch_pos++) {
-        struct loop_backend_event *ev = &l->batch[l->batch_pos];
-        struct loop_io *io = ev->data;
+        struct wss__loop_backend_event *ev = &l->batch[l->batch_pos];
+        struct wss_loop_io *io = ev->data;
         if (io) /* NULL: its owner stopped it earlier in this batch */
             io->cb(io, ev->events);
     }
     l->batch_len = 0;
     l->batch_pos = 0;
     if (n > 0)
-        loop_update_time(l);
+        wss_loop_update_time(l);
     run_timers(l);
-    loop_run_deferred(l);
+    wss_loop_run_deferred(l);
     return 0;
 }
 
-int loop_run(struct loop *l)
+int wss_loop_run(struct wss_loop *l)
 {
     l->is_stopped = false;
     while (!l->is_stopped) {
-        int rc = loop_run_once(l, -1);
+        int rc = wss_loop_run_once(l, -1);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-void loop_stop(struct loop *l)
+void wss_loop_stop(struct wss_loop *l)
 {
     l->is_stopped = true;
 }
