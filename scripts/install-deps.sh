@@ -16,7 +16,7 @@ done
 # carries one TLS stack (libmicrohttpd uses GnuTLS too).
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-gnutls-dev libcjson-dev
   libprotobuf-c-dev protobuf-c-compiler libgnutls28-dev nettle-dev libhiredis-dev gnuplot-nox
-  prometheus jq openssl curl iproute2)
+  prometheus jq openssl curl iproute2 python3)
 # What only the tests, the sanitizer build and the fuzzers need.
 # chromium: the headless browser of tests/js/browser.test.js (driven by npm's playwright-core).
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format redis-server python3-websockets

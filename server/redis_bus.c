@@ -187,7 +187,10 @@ static void link_fail(struct redis_bus *b, const char *role, const char *why)
 {
     if (b->state != LINK_CONNECTING && b->state != LINK_UP)
         return;
-    snprintf(b->why, sizeof(b->why), "%s: %s", role, why && why[0] ? why : "unknown error");
+    /* The reason is cut to what fits: it is only ever logged. */
+    int room = (int)sizeof(b->why) - (int)strlen(role) - 2;
+    snprintf(b->why, sizeof(b->why), "%s: %.*s", role, room > 0 ? room : 0,
+             why && why[0] ? why : "unknown error");
     if (b->state == LINK_UP)
         WSS_WARN("redis link lost; room messages stay on this server until it is back",
                  WSS_KV_STR("error", b->why), WSS_KV_UINT("thread", b->thread));

@@ -14,7 +14,8 @@
 static const char *sample(const char *text, const char *name, char *line, size_t cap)
 {
     char want[128];
-    snprintf(want, sizeof(want), "\n%s ", name);
+    assert_true(strlen(name) + 3 <= sizeof(want));
+    snprintf(want, sizeof(want), "\n%.*s ", (int)(sizeof(want) - 3), name);
     const char *p = strstr(text, want);
     if (!p)
         return NULL;
