@@ -11,6 +11,8 @@
 
 #include <nettle/base64.h>
 
+#include "http_head.h"
+
 _Static_assert(BASE64_ENCODE_RAW_LENGTH(WSS_WS_CLIENT_HANDSHAKE_NONCE_LEN) ==
                    WSS_WS_HANDSHAKE_KEY_LEN,
                "the key is base64 of the nonce");
@@ -24,74 +26,22 @@ _Static_assert(BASE64_ENCODE_RAW_LENGTH(WSS_WS_CLIENT_HANDSHAKE_NONCE_LEN) ==
 #define STATUS_DIGITS     3
 #define STATUS_DIGITS_END (VERSION_LEN + 1 + STATUS_DIGITS)
 
-/* What the header lines said, gathered until the blank line. */
+/* What the header lines said, gathered until the blank line, and where the callbacks of the
+ * head walk write. */
 struct head_scan {
     bool has_upgrade_websocket;
     bool has_connection_upgrade;
     const char *accept;
     size_t accept_len;
     size_t accept_off;
+    const struct wss_ws_client_handshake *hs;  /* borrowed; what was sent */
+    struct wss_ws_client_handshake_resp *resp; /* borrowed; the caller's output */
+    struct wss_parse_err *err;                 /* borrowed; may be NULL */
 };
-
-/* RFC 9110 tchar: the characters of header names and list tokens. */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
 
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* True if s[0..n) equals the NUL-terminated literal, ignoring ASCII case. */
-static bool equals_nocase(const char *s, size_t n, const char *lit)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (lit[i] == '\0' ||
-            ascii_lower((unsigned char)s[i]) != ascii_lower((unsigned char)lit[i]))
-            return false;
-    }
-    return lit[n] == '\0';
-}
-
-/* Calls visit for each non-empty element of the comma-separated list v[0..n), trimmed of
- * whitespace (RFC 9110 section 5.6.1); stops and returns true as soon as visit does. */
-typedef bool (*element_cb)(const char *e, size_t n, const void *arg);
-
-static bool list_any(const char *v, size_t n, element_cb visit, const void *arg)
-{
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (is_ows(v[i]) || v[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && is_ows(v[end - 1]))
-            end--;
-        if (end > start && visit(v + start, end - start, arg))
-            return true;
-    }
-    return false;
-}
-
-static bool element_is_literal_nocase(const char *e, size_t n, const void *lit)
-{
-    return equals_nocase(e, n, lit);
 }
 
 struct span {
@@ -109,7 +59,7 @@ static bool element_is_not_token(const char *e, size_t n, const void *arg)
 {
     (void)arg;
     for (size_t i = 0; i < n; i++)
-        if (!is_tchar((unsigned char)e[i]))
+        if (!wss__http_head_is_tchar((unsigned char)e[i]))
             return true;
     return false;
 }
@@ -152,11 +102,11 @@ static bool is_token_list(const char *s, size_t n)
     bool has_token = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c != ',' && !is_ows((char)c) && !is_tchar(c))
+        if (c != ',' && !wss__http_head_is_ows((char)c) && !wss__http_head_is_tchar(c))
             return false;
-        has_token |= is_tchar(c);
+        has_token |= wss__http_head_is_tchar(c);
     }
-    return has_token && !list_any(s, n, element_is_not_token, NULL);
+    return has_token && !wss__http_head_list_any(s, n, element_is_not_token, NULL);
 }
 
 int wss_ws_client_handshake_write(char *out, size_t cap, const struct wss_ws_client_handshake *hs)
@@ -201,38 +151,6 @@ int wss_ws_client_handshake_write(char *out, size_t cap, const struct wss_ws_cli
 /* ---- the response -----------------------------------------------------------------------------
  */
 
-/* Finds the CRLF that ends the line starting at pos, looking no further than limit. Returns 1
- * with *eol at the CR, 0 if the line is unfinished, or INVALID for a bare CR or LF or a control
- * byte, which no later byte can repair. */
-static int find_line(const char *buf, size_t limit, size_t pos, size_t *eol,
-                     struct wss_parse_err *err)
-{
-    for (size_t i = pos; i < limit; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if (c == '\r') {
-            if (i + 1 == limit)
-                return 0;
-            if (buf[i + 1] != '\n')
-                return wss_parse_fail(err, i, "CR not followed by LF in the response head");
-            *eol = i;
-            return 1;
-        }
-        if (c == '\n')
-            return wss_parse_fail(err, i, "response line ends in a bare LF");
-        if ((c < 0x20 && c != '\t') || c == 0x7F)
-            return wss_parse_fail(err, i, "control byte 0x%02X in the response head", c);
-    }
-    return 0;
-}
-
-static int unfinished(size_t len, struct wss_parse_err *err)
-{
-    if (len >= WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD)
-        return wss_parse_fail(err, WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD, "response head over %d bytes",
-                              WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD);
-    return WSS_PARSE_INCOMPLETE;
-}
-
 /* Printable ASCII only, so the reason can be quoted in a one-line message. */
 static bool is_printable(const char *s, size_t n)
 {
@@ -243,9 +161,12 @@ static bool is_printable(const char *s, size_t n)
 }
 
 /* HTTP-version SP status-code [SP reason-phrase], in line[0..n). */
-static int parse_status_line(const char *line, size_t n, struct wss_ws_client_handshake_resp *resp,
-                             struct wss_parse_err *err)
+static int parse_status_line(void *arg, const char *line, size_t n)
 {
+    struct head_scan *st = arg;
+    struct wss_ws_client_handshake_resp *resp = st->resp;
+    struct wss_parse_err *err = st->err;
+
     if (n < STATUS_LINE_MIN || memcmp(line, "HTTP/", 5) != 0 || !is_digit(line[5]) ||
         line[6] != '.' || !is_digit(line[7]) || line[VERSION_LEN] != ' ' || !is_digit(line[9]) ||
         !is_digit(line[10]) || !is_digit(line[11]) ||
@@ -271,66 +192,43 @@ static int parse_status_line(const char *line, size_t n, struct wss_ws_client_ha
     return 0;
 }
 
-/* One "name: value" line at buf[off..off+n); records what the checks need. */
-static int parse_header(const char *buf, size_t off, size_t n,
-                        const struct wss_ws_client_handshake *hs,
-                        struct wss_ws_client_handshake_resp *resp, struct head_scan *st,
-                        struct wss_parse_err *err)
+/* One header line; records what the checks need. */
+static int parse_header(void *arg, const struct wss__http_header *h)
 {
-    const char *line = buf + off;
-    const char *colon, *value;
-    size_t name_len, value_len;
+    struct head_scan *st = arg;
+    const struct wss_ws_client_handshake *hs = st->hs;
+    struct wss_ws_client_handshake_resp *resp = st->resp;
+    struct wss_parse_err *err = st->err;
+    const char *value = h->value;
+    size_t value_len = h->value_len, off = h->off;
 
-    if (is_ows(line[0]))
-        return wss_parse_fail(err, off, "obsolete line folding in the response head");
-    colon = memchr(line, ':', n);
-    if (colon == NULL)
-        return wss_parse_fail(err, off, "response header line without a colon");
-    name_len = (size_t)(colon - line);
-    if (name_len == 0)
-        return wss_parse_fail(err, off, "empty response header name");
-    for (size_t i = 0; i < name_len; i++)
-        if (!is_tchar((unsigned char)line[i]))
-            return wss_parse_fail(err, off + i, "invalid character in a response header name");
-    value = colon + 1;
-    value_len = n - name_len - 1;
-    while (value_len > 0 && is_ows(value[0])) {
-        value++;
-        value_len--;
-    }
-    while (value_len > 0 && is_ows(value[value_len - 1]))
-        value_len--;
-
-    if (equals_nocase(line, name_len, "upgrade")) {
-        st->has_upgrade_websocket |=
-            list_any(value, value_len, element_is_literal_nocase, "websocket");
-    } else if (equals_nocase(line, name_len, "connection")) {
-        st->has_connection_upgrade |=
-            list_any(value, value_len, element_is_literal_nocase, "upgrade");
-    } else if (equals_nocase(line, name_len, "sec-websocket-accept")) {
+    if (wss__http_head_name_is(h, "upgrade")) {
+        st->has_upgrade_websocket |= wss__http_head_list_has(value, value_len, "websocket", false);
+    } else if (wss__http_head_name_is(h, "connection")) {
+        st->has_connection_upgrade |= wss__http_head_list_has(value, value_len, "upgrade", false);
+    } else if (wss__http_head_name_is(h, "sec-websocket-accept")) {
         if (st->accept != NULL)
             return wss_parse_fail(err, off, "duplicate Sec-WebSocket-Accept header");
         st->accept = value;
         st->accept_len = value_len;
-        st->accept_off = (size_t)(value - buf);
-    } else if (equals_nocase(line, name_len, "sec-websocket-extensions")) {
+        st->accept_off = h->value_off;
+    } else if (wss__http_head_name_is(h, "sec-websocket-extensions")) {
         if (value_len > 0)
             return wss_parse_fail(
-                err, (size_t)(value - buf),
-                "server chose an extension (\"%.*s%s\") that was not offered",
+                err, h->value_off, "server chose an extension (\"%.*s%s\") that was not offered",
                 (int)(value_len < HEADER_QUOTE_MAX ? value_len : HEADER_QUOTE_MAX),
                 is_printable(value, value_len) ? value : "?",
                 value_len > HEADER_QUOTE_MAX ? "..." : "");
-    } else if (equals_nocase(line, name_len, "sec-websocket-protocol")) {
+    } else if (wss__http_head_name_is(h, "sec-websocket-protocol")) {
         struct span chosen = {value, value_len};
         if (resp->protocol != NULL)
             return wss_parse_fail(err, off, "duplicate Sec-WebSocket-Protocol header");
         if (hs->protocols == NULL)
-            return wss_parse_fail(err, (size_t)(value - buf),
+            return wss_parse_fail(err, h->value_off,
                                   "server chose a subprotocol but none was offered");
         if (value_len == 0 || element_is_not_token(value, value_len, NULL) ||
-            !list_any(hs->protocols, hs->protocols_len, element_is_span, &chosen))
-            return wss_parse_fail(err, (size_t)(value - buf),
+            !wss__http_head_list_any(hs->protocols, hs->protocols_len, element_is_span, &chosen))
+            return wss_parse_fail(err, h->value_off,
                                   "server chose a subprotocol that was not offered");
         resp->protocol = value;
         resp->protocol_len = value_len;
@@ -360,36 +258,33 @@ static int finish(const struct wss_ws_client_handshake *hs, const struct head_sc
     return (int)end;
 }
 
+static const struct wss__http_head_ops response_head = {
+    .max_head = WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD,
+    .start_line = parse_status_line,
+    .header = parse_header,
+    .texts = {.head = "response head",
+              .cr_without_lf = "CR not followed by LF in the response head",
+              .bare_lf = "response line ends in a bare LF",
+              .folding = "obsolete line folding in the response head",
+              .no_colon = "response header line without a colon",
+              .empty_name = "empty response header name",
+              .bad_name_char = "invalid character in a response header name"},
+};
+
 int wss_ws_client_handshake_parse(const char *buf, size_t len,
                                   const struct wss_ws_client_handshake *hs,
                                   struct wss_ws_client_handshake_resp *resp,
                                   struct wss_parse_err *err)
 {
-    struct head_scan st = {0};
-    size_t limit = len < WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD ? len : WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD;
-    size_t pos, eol = 0, headers_start;
+    struct head_scan st = {.hs = hs, .resp = resp, .err = err};
+    struct wss__http_head head;
     int rc;
 
     memset(resp, 0, sizeof(*resp));
-    rc = find_line(buf, limit, 0, &eol, err);
-    if (rc <= 0)
-        return rc < 0 ? rc : unfinished(len, err);
-    if (parse_status_line(buf, eol, resp, err) < 0)
-        return WSS_PARSE_INVALID;
-    pos = headers_start = eol + 2;
-    /* Each pass consumes a line of at least 2 bytes and pos never passes limit. */
-    while (pos < limit) {
-        rc = find_line(buf, limit, pos, &eol, err);
-        if (rc <= 0)
-            return rc < 0 ? rc : unfinished(len, err);
-        if (eol == pos) {
-            resp->headers = buf + headers_start;
-            resp->headers_len = pos - headers_start;
-            return finish(hs, &st, pos + 2, err);
-        }
-        if (parse_header(buf, pos, eol - pos, hs, resp, &st, err) < 0)
-            return WSS_PARSE_INVALID;
-        pos = eol + 2;
-    }
-    return unfinished(len, err);
+    rc = wss__http_head_walk(buf, len, &response_head, &st, &head, err);
+    if (rc < 0)
+        return rc;
+    resp->headers = head.headers;
+    resp->headers_len = head.headers_len;
+    return finish(hs, &st, (size_t)rc, err);
 }

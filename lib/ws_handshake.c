@@ -13,6 +13,8 @@
 #include <nettle/base64.h>
 #include <nettle/sha1.h>
 
+#include "http_head.h"
+
 /* RFC 6455 section 1.3: appended to the client's key before hashing. */
 static const char accept_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -26,7 +28,8 @@ _Static_assert(BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) == WSS_WS_HANDSHAKE_AC
 _Static_assert(BASE64_ENCODE_RAW_LENGTH(KEY_DECODED_LEN) == WSS_WS_HANDSHAKE_KEY_LEN,
                "key length is base64 of 16 bytes");
 
-/* What the header lines said, gathered until the blank line. */
+/* What the header lines said, gathered until the blank line, and where the callbacks of the
+ * head walk write. */
 struct head_scan {
     bool wants_websocket;    /* Upgrade lists "websocket" */
     bool connection_upgrade; /* Connection lists "upgrade" */
@@ -34,6 +37,8 @@ struct head_scan {
     size_t version_len;
     size_t version_off;
     size_t key_off;
+    struct wss_ws_handshake_req *req; /* borrowed; the caller's output */
+    struct wss_ws_handshake_err *err; /* borrowed; may be NULL */
 };
 
 /* Records the status; the message is already in err->parse. */
@@ -48,103 +53,18 @@ static int set_status(struct wss_ws_handshake_err *err, int status)
     (wss_parse_fail(err != NULL ? &err->parse : NULL, (offset), __VA_ARGS__),                      \
      set_status(err, (status)))
 
-/* RFC 9110 tchar: the characters of methods, header names and list tokens. */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static bool is_b64(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
            c == '/';
 }
 
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Compares s[0..n) with a NUL-terminated literal, ASCII case-insensitively when asked. */
-static bool equals(const char *s, size_t n, const char *lit, bool is_case_sensitive)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned char a = (unsigned char)s[i];
-        unsigned char b = (unsigned char)lit[i];
-        if (b == '\0')
-            return false;
-        if (is_case_sensitive ? a != b : ascii_lower(a) != ascii_lower(b))
-            return false;
-    }
-    return lit[n] == '\0';
-}
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* True if the comma-separated list v[0..n) holds token, ignoring whitespace around elements and
- * empty elements (RFC 9110 section 5.6.1). */
-static bool list_has(const char *v, size_t n, const char *token, bool is_case_sensitive)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t start, end;
-        while (i < n && (is_ows(v[i]) || v[i] == ','))
-            i++;
-        start = i;
-        while (i < n && v[i] != ',')
-            i++;
-        end = i;
-        while (end > start && is_ows(v[end - 1]))
-            end--;
-        if (end > start && equals(v + start, end - start, token, is_case_sensitive))
-            return true;
-    }
-    return false;
-}
-
-/* Finds the CRLF that ends the line starting at pos, looking no further than limit. Returns 1
- * with *eol at the CR, 0 if the line is unfinished, or INVALID for a bare CR or LF or a control
- * byte (which can never become valid, so they fail before the head is complete). */
-static int find_line(const char *buf, size_t limit, size_t pos, size_t *eol,
-                     struct wss_ws_handshake_err *err)
-{
-    for (size_t i = pos; i < limit; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if (c == '\r') {
-            if (i + 1 == limit)
-                return 0;
-            if (buf[i + 1] != '\n')
-                return FAIL(400, i, "CR not followed by LF");
-            *eol = i;
-            return 1;
-        }
-        if (c == '\n')
-            return FAIL(400, i, "line ends in a bare LF");
-        if ((c < 0x20 && c != '\t') || c == 0x7F)
-            return FAIL(400, i, "control byte 0x%02X in the request head", c);
-    }
-    return 0;
-}
-
-/* The head has not ended within what we have: wait for more, unless it is already too long. */
-static int unfinished(size_t len, struct wss_ws_handshake_err *err)
-{
-    if (len >= WSS_WS_HANDSHAKE_MAX_HEAD)
-        return FAIL(431, WSS_WS_HANDSHAKE_MAX_HEAD, "request head over %d bytes",
-                    WSS_WS_HANDSHAKE_MAX_HEAD);
-    return WSS_PARSE_INCOMPLETE;
-}
-
 /* method SP request-target SP HTTP-version, in line[0..n). */
-static int parse_request_line(const char *line, size_t n, struct wss_ws_handshake_req *req,
-                              struct wss_ws_handshake_err *err)
+static int parse_request_line(void *arg, const char *line, size_t n)
 {
+    struct head_scan *st = arg;
+    struct wss_ws_handshake_req *req = st->req;
+    struct wss_ws_handshake_err *err = st->err;
     const char *sp1 = memchr(line, ' ', n);
     const char *target, *sp2, *version, *q;
     size_t method_len, target_len, version_len;
@@ -153,7 +73,7 @@ static int parse_request_line(const char *line, size_t n, struct wss_ws_handshak
         return FAIL(400, 0, "request line lacks a method");
     method_len = (size_t)(sp1 - line);
     for (size_t i = 0; i < method_len; i++)
-        if (!is_tchar((unsigned char)line[i]))
+        if (!wss__http_head_is_tchar((unsigned char)line[i]))
             return FAIL(400, i, "invalid character in the method");
     target = sp1 + 1;
     sp2 = memchr(target, ' ', n - (size_t)(target - line));
@@ -177,9 +97,9 @@ static int parse_request_line(const char *line, size_t n, struct wss_ws_handshak
         return FAIL(505, (size_t)(version - line), "HTTP version %.8s not supported", version);
     req->minor_version = version[7] - '0';
 
-    if (equals(line, method_len, "HEAD", true))
+    if (wss__http_head_equals(line, method_len, "HEAD", true))
         req->is_head = true;
-    else if (!equals(line, method_len, "GET", true))
+    else if (!wss__http_head_equals(line, method_len, "GET", true))
         return FAIL(405, 0, "method %.*s not allowed", (int)method_len, line);
 
     q = memchr(target, '?', target_len);
@@ -192,71 +112,52 @@ static int parse_request_line(const char *line, size_t n, struct wss_ws_handshak
     return 0;
 }
 
-/* One "name: value" line at buf[off..off+n); records the headers the handshake needs. */
-static int parse_header(const char *buf, size_t off, size_t n, struct wss_ws_handshake_req *req,
-                        struct head_scan *st, struct wss_ws_handshake_err *err)
+/* One header line; records the headers the handshake needs. */
+static int parse_header(void *arg, const struct wss__http_header *h)
 {
-    const char *line = buf + off;
-    const char *colon, *value;
-    size_t name_len, value_len;
+    struct head_scan *st = arg;
+    struct wss_ws_handshake_req *req = st->req;
+    struct wss_ws_handshake_err *err = st->err;
+    const char *value = h->value;
+    size_t value_len = h->value_len, off = h->off;
 
-    if (is_ows(line[0]))
-        return FAIL(400, off, "obsolete line folding");
-    colon = memchr(line, ':', n);
-    if (colon == NULL)
-        return FAIL(400, off, "header line without a colon");
-    name_len = (size_t)(colon - line);
-    if (name_len == 0)
-        return FAIL(400, off, "empty header name");
-    for (size_t i = 0; i < name_len; i++)
-        if (!is_tchar((unsigned char)line[i]))
-            return FAIL(400, off + i, "invalid character in header name");
-    value = colon + 1;
-    value_len = n - name_len - 1;
-    while (value_len > 0 && is_ows(value[0])) {
-        value++;
-        value_len--;
-    }
-    while (value_len > 0 && is_ows(value[value_len - 1]))
-        value_len--;
-
-    if (equals(line, name_len, "host", false)) {
+    if (wss__http_head_name_is(h, "host")) {
         if (req->host != NULL)
             return FAIL(400, off, "duplicate Host header");
         req->host = value;
         req->host_len = value_len;
-    } else if (equals(line, name_len, "upgrade", false)) {
-        st->wants_websocket |= list_has(value, value_len, "websocket", false);
-    } else if (equals(line, name_len, "connection", false)) {
-        st->connection_upgrade |= list_has(value, value_len, "upgrade", false);
-    } else if (equals(line, name_len, "sec-websocket-key", false)) {
+    } else if (wss__http_head_name_is(h, "upgrade")) {
+        st->wants_websocket |= wss__http_head_list_has(value, value_len, "websocket", false);
+    } else if (wss__http_head_name_is(h, "connection")) {
+        st->connection_upgrade |= wss__http_head_list_has(value, value_len, "upgrade", false);
+    } else if (wss__http_head_name_is(h, "sec-websocket-key")) {
         if (req->key != NULL)
             return FAIL(400, off, "duplicate Sec-WebSocket-Key header");
         req->key = value;
         req->key_len = value_len;
-        st->key_off = (size_t)(value - buf);
-    } else if (equals(line, name_len, "sec-websocket-version", false)) {
+        st->key_off = h->value_off;
+    } else if (wss__http_head_name_is(h, "sec-websocket-version")) {
         if (st->version != NULL)
             return FAIL(400, off, "duplicate Sec-WebSocket-Version header");
         st->version = value;
         st->version_len = value_len;
-        st->version_off = (size_t)(value - buf);
-    } else if (equals(line, name_len, "sec-websocket-protocol", false)) {
+        st->version_off = h->value_off;
+    } else if (wss__http_head_name_is(h, "sec-websocket-protocol")) {
         if (req->protocol == NULL) {
             req->protocol = value;
             req->protocol_len = value_len;
         }
-    } else if (equals(line, name_len, "origin", false)) {
+    } else if (wss__http_head_name_is(h, "origin")) {
         if (req->origin != NULL)
             return FAIL(400, off, "duplicate Origin header");
         req->origin = value;
         req->origin_len = value_len;
-    } else if (equals(line, name_len, "content-length", false)) {
+    } else if (wss__http_head_name_is(h, "content-length")) {
         /* A body would have to be read or skipped before the first frame; neither the upgrade
          * nor the plain endpoints take one, and refusing it closes a smuggling vector. */
-        if (!equals(value, value_len, "0", true))
+        if (!wss__http_head_equals(value, value_len, "0", true))
             return FAIL(400, off, "request bodies are not accepted");
-    } else if (equals(line, name_len, "transfer-encoding", false)) {
+    } else if (wss__http_head_name_is(h, "transfer-encoding")) {
         return FAIL(400, off, "request bodies are not accepted");
     }
     return 0;
@@ -293,7 +194,7 @@ static int finish(struct wss_ws_handshake_req *req, const struct head_scan *st, 
         return FAIL(400, end, "Connection header lacks the upgrade token");
     if (st->version == NULL)
         return FAIL(426, end, "missing Sec-WebSocket-Version");
-    if (!equals(st->version, st->version_len, "13", true))
+    if (!wss__http_head_equals(st->version, st->version_len, "13", true))
         return FAIL(426, st->version_off, "unsupported Sec-WebSocket-Version %.*s",
                     (int)st->version_len, st->version);
     if (req->key == NULL)
@@ -305,36 +206,33 @@ static int finish(struct wss_ws_handshake_req *req, const struct head_scan *st, 
     return (int)end;
 }
 
+static const struct wss__http_head_ops request_head = {
+    .max_head = WSS_WS_HANDSHAKE_MAX_HEAD,
+    .start_line = parse_request_line,
+    .header = parse_header,
+    .texts = {.head = "request head",
+              .cr_without_lf = "CR not followed by LF",
+              .bare_lf = "line ends in a bare LF",
+              .folding = "obsolete line folding",
+              .no_colon = "header line without a colon",
+              .empty_name = "empty header name",
+              .bad_name_char = "invalid character in header name"},
+};
+
 int wss_ws_handshake_parse(const char *buf, size_t len, struct wss_ws_handshake_req *req,
                            struct wss_ws_handshake_err *err)
 {
-    struct head_scan st = {0};
-    size_t limit = len < WSS_WS_HANDSHAKE_MAX_HEAD ? len : WSS_WS_HANDSHAKE_MAX_HEAD;
-    size_t pos, eol = 0, headers_start;
+    struct head_scan st = {.req = req, .err = err};
+    struct wss__http_head head;
     int rc;
 
     memset(req, 0, sizeof(*req));
-    rc = find_line(buf, limit, 0, &eol, err);
-    if (rc <= 0)
-        return rc < 0 ? rc : unfinished(len, err);
-    if (parse_request_line(buf, eol, req, err) < 0)
-        return WSS_PARSE_INVALID;
-    pos = headers_start = eol + 2;
-    /* Each pass consumes a line of at least 2 bytes and pos never passes limit. */
-    while (pos < limit) {
-        rc = find_line(buf, limit, pos, &eol, err);
-        if (rc <= 0)
-            return rc < 0 ? rc : unfinished(len, err);
-        if (eol == pos) {
-            req->headers = buf + headers_start;
-            req->headers_len = pos - headers_start;
-            return finish(req, &st, pos + 2, err);
-        }
-        if (parse_header(buf, pos, eol - pos, req, &st, err) < 0)
-            return WSS_PARSE_INVALID;
-        pos = eol + 2;
-    }
-    return unfinished(len, err);
+    rc = wss__http_head_walk(buf, len, &request_head, &st, &head, err != NULL ? &err->parse : NULL);
+    if (rc < 0)
+        return rc == WSS_PARSE_INVALID && head.status != 0 ? set_status(err, head.status) : rc;
+    req->headers = head.headers;
+    req->headers_len = head.headers_len;
+    return finish(req, &st, (size_t)rc, err);
 }
 
 bool wss_ws_handshake_offers_protocol(const struct wss_ws_handshake_req *req, const char *protocol)
@@ -351,8 +249,8 @@ bool wss_ws_handshake_offers_protocol(const struct wss_ws_handshake_req *req, co
         if (eol == NULL)
             eol = end;
         n = (size_t)(eol - p);
-        if (n >= sizeof(name) - 1 && equals(p, sizeof(name) - 1, name, false) &&
-            list_has(p + sizeof(name) - 1, n - (sizeof(name) - 1), protocol, true))
+        if (n >= sizeof(name) - 1 && wss__http_head_equals(p, sizeof(name) - 1, name, false) &&
+            wss__http_head_list_has(p + sizeof(name) - 1, n - (sizeof(name) - 1), protocol, true))
             return true;
         if (end - eol < 2)
             break;
@@ -401,7 +299,7 @@ int wss_ws_handshake_write_101(char *out, size_t cap, const struct wss_ws_handsh
         if (protocol[0] == '\0')
             return -1;
         for (const char *c = protocol; *c != '\0'; c++)
-            if (!is_tchar((unsigned char)*c))
+            if (!wss__http_head_is_tchar((unsigned char)*c))
                 return -1;
     }
     wss_ws_handshake_accept(req->key, req->key_len, accept);
