@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "wsscale/log.h"
 #include "wsscale/strbuf.h"
 
 /* Prints text to f; 0 or 1 (the exit code when the text could not be built or written). */
@@ -32,4 +33,15 @@ int wss_flags_main_parse(const struct wss_flags *fs, int argc, char *const argv[
     }
     fprintf(stderr, "%s\n", err.msg);
     return 2;
+}
+
+/* WSS_LOG_FLAGS lists the choices in enum order, so a parsed index is the enum value. */
+_Static_assert(WSS_LOG_DEBUG == 0 && WSS_LOG_INFO == 1 && WSS_LOG_WARN == 2 && WSS_LOG_ERROR == 3,
+               "log-level choices follow enum wss_log_level");
+_Static_assert(WSS_LOG_FORMAT_TEXT == 0 && WSS_LOG_FORMAT_JSON == 1,
+               "log-format choices follow enum wss_log_format");
+
+void wss_log_flags_apply(const struct wss_log_flags *lf)
+{
+    wss_log_configure((enum wss_log_level)lf->level, (enum wss_log_format)lf->format);
 }

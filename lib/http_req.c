@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 /* The first body allocation when the length is not known yet; it doubles up to the server's cap. */
@@ -16,13 +16,6 @@
 
 /* What plain HTTP and failed allocations report: nothing presented, nothing verified. */
 static const struct wss_http_peer no_peer;
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void req_free(struct wss_http_req *req)
 {
@@ -134,7 +127,7 @@ static enum MHD_Result begin(struct wss__http_gen *gen, struct MHD_Connection *c
     req->conn = conn;
     req->method = method;
     req->path = url;
-    req->start_ns = now_ns();
+    req->start_ns = wss_clock_mono_ns();
     req->queue_result = MHD_NO;
     fill_remote(req);
     *con_cls = req;
@@ -206,7 +199,8 @@ void wss__http_on_completed(void *cls, struct MHD_Connection *conn, void **con_c
     const struct wss_http_server *s = req->gen->server;
     if (s->on_done != NULL) {
         unsigned status = req->is_replied && req->queue_result == MHD_YES ? req->status : 0;
-        s->on_done(req, status, (double)(now_ns() - req->start_ns) / 1e9, s->on_done_arg);
+        s->on_done(req, status, (double)(wss_clock_mono_ns() - req->start_ns) / 1e9,
+                   s->on_done_arg);
     }
     req_free(req);
     *con_cls = NULL;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 /* Pending connections the kernel may queue; it clamps this to net.core.somaxconn. */
@@ -39,13 +40,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* libmicrohttpd's own messages (failed handshakes, resets) go through lib/log like ours. */
@@ -201,7 +195,7 @@ static void reap(struct wss_http_server *s)
     while (*pp != NULL) {
         struct wss__http_gen *g = *pp;
         unsigned conns = daemon_connections(g->daemon);
-        if (conns == 0 || now_ms() - g->retired_ms > limit_ms) {
+        if (conns == 0 || wss_clock_mono_ms() - g->retired_ms > limit_ms) {
             *pp = g->next;
             if (conns != 0)
                 WSS_WARN("stopping a replaced https daemon with connections still open",
@@ -252,7 +246,7 @@ static void tick(struct wss_http_server *s)
         gen_stop(g);
         return;
     }
-    old->retired_ms = now_ms();
+    old->retired_ms = wss_clock_mono_ms();
     old->next = s->retired;
     s->retired = old;
     s->current = g;

@@ -7,15 +7,15 @@
 #include "wsscale/http_tls.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <gnutls/x509.h>
+
+#include "wsscale/file_read.h"
 
 struct bundle {
     char *name;                       /* owned */
@@ -42,77 +42,21 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Reads a whole PEM file into a NUL-terminated heap buffer. */
+/* Reads a whole PEM file into a NUL-terminated heap buffer; an empty file is an error. */
 static char *read_pem(const char *what, const char *path, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL;
-    /* O_NONBLOCK: a FIFO at the path must be refused below, not wait here for a writer. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        set_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
+    char why[WSS_HTTP_TLS_ERR_LEN];
+    if (wss_file_read(path, WSS_HTTP_TLS_MAX_FILE_BYTES, &buf, len, NULL, why, sizeof(why)) != 0) {
+        set_err(err, errlen, "%s %s", what, why);
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        set_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s %s: not a regular file", what, path);
-        goto fail;
-    }
-    if (st.st_size > WSS_HTTP_TLS_MAX_FILE_BYTES) {
-        set_err(err, errlen, "%s %s: larger than %d bytes", what, path,
-                WSS_HTTP_TLS_MAX_FILE_BYTES);
-        goto fail;
-    }
-    /* Read to EOF rather than trusting st_size: the file may be rewritten under us. */
-    size_t cap = (size_t)st.st_size + 1;
-    size_t n = 0;
-    buf = malloc(cap + 1);
-    if (buf == NULL) {
-        set_err(err, errlen, "%s %s: out of memory", what, path);
-        goto fail;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > WSS_HTTP_TLS_MAX_FILE_BYTES) {
-                set_err(err, errlen, "%s %s: larger than %d bytes", what, path,
-                        WSS_HTTP_TLS_MAX_FILE_BYTES);
-                goto fail;
-            }
-            char *grown = realloc(buf, cap * 2 + 1);
-            if (grown == NULL) {
-                set_err(err, errlen, "%s %s: out of memory", what, path);
-                goto fail;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            set_err(err, errlen, "%s %s: %s", what, path, strerror(errno));
-            goto fail;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    if (n == 0) {
+    if (*len == 0) {
         set_err(err, errlen, "%s %s: empty file", what, path);
-        goto fail;
+        free(buf);
+        return NULL;
     }
-    buf[n] = '\0';
-    close(fd);
-    *len = n;
     return buf;
-
-fail:
-    free(buf);
-    close(fd);
-    return NULL;
 }
 
 void wss_http_tls_free(struct wss_http_tls *t)

@@ -6,6 +6,7 @@
 #include "wsscale/loop.h"
 
 #include "loop_backend.h"
+#include "wsscale/clock.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Set in wss_loop_io.events once the fd is known to the backend. */
@@ -63,9 +63,7 @@ struct wss_loop {
 static uint64_t monotonic_ms(void *arg)
 {
     (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)wss_clock_mono_ms();
 }
 
 uint64_t wss_loop_update_time(struct wss_loop *l)

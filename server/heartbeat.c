@@ -5,7 +5,8 @@
 #include "heartbeat.h"
 
 #include <stdlib.h>
-#include <time.h>
+
+#include "wsscale/clock.h"
 
 /* How often the counter's heartbeat is stamped; the counter's contract asks for at least this. */
 #define HEARTBEAT_INTERVAL_MS (WSS_COUNTER_HEARTBEAT_INTERVAL_NS / 1000000)
@@ -18,17 +19,10 @@ struct heartbeat {
     struct wss_loop_timer timer;
 };
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void on_timer(struct wss_loop_timer *t)
 {
     struct heartbeat *h = WSS_LOOP_CONTAINER_OF(t, struct heartbeat, timer);
-    uint64_t now = monotonic_ms();
+    uint64_t now = wss_clock_mono_ms();
     bool is_alive = true;
     for (unsigned i = 0; i < h->n; i++) {
         uint64_t tick = worker_last_tick_ms(h->workers[i]);

@@ -22,7 +22,7 @@ static struct {
     const char *shm;
     const char *redis, *redis_prefix;
     int64_t redis_reconnect_max_ms;
-    int log_level, log_format;
+    struct wss_log_flags log;
 } o;
 
 static const struct wss_flag flag_table[] = {
@@ -57,10 +57,7 @@ static const struct wss_flag flag_table[] = {
                       "Longest wait between attempts to reconnect to Redis (the wait starts at "
                       "100ms and doubles, with jitter).",
                       .min = REDIS_BUS_BACKOFF_FIRST_MS, .max = 3600000),
-    WSS_FLAG_ENUM("log-level", &o.log_level, "info", WSS_CHOICES("debug", "info", "warn", "error"),
-                  "Least severe level logged."),
-    WSS_FLAG_ENUM("log-format", &o.log_format, "text", WSS_CHOICES("text", "json"),
-                  "Log line format."),
+    WSS_LOG_FLAGS(&o.log, "info"),
 };
 
 static const struct wss_flags flags = {
@@ -76,7 +73,7 @@ int main(int argc, char **argv)
     int rc = wss_flags_main_parse(&flags, argc, argv);
     if (rc != WSS_FLAGS_MAIN_CONTINUE)
         goto out;
-    wss_log_configure((enum wss_log_level)o.log_level, (enum wss_log_format)o.log_format);
+    wss_log_flags_apply(&o.log);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct server_config cfg = {
         .threads = o.threads ? (unsigned)o.threads

@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broadcast.h"
 #include "inbox.h"
 #include "redis_bus.h"
 #include "rooms.h"
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 /* Pending connections the kernel keeps per listener (capped by net.core.somaxconn). */
@@ -62,13 +62,6 @@ struct worker {
     atomic_bool is_done;
     _Atomic uint64_t last_tick_ms;
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void on_opened(void *arg)
 {
@@ -130,7 +123,7 @@ static void on_accept(struct wss_loop_io *io, uint32_t events)
 static void on_tick(struct wss_loop_timer *t)
 {
     struct worker *w = WSS_LOOP_CONTAINER_OF(t, struct worker, tick);
-    atomic_store_explicit(&w->last_tick_ms, monotonic_ms(), memory_order_relaxed);
+    atomic_store_explicit(&w->last_tick_ms, wss_clock_mono_ms(), memory_order_relaxed);
     wss_loop_timer_start(w->loop, t, TICK_MS);
 }
 

@@ -26,8 +26,8 @@ bool file_watch_is_changed(const struct file_watch *w, const char *path);
 
 /* Reads the whole file (at most max_bytes) into a new NUL-terminated buffer (free with free())
  * and records what it read from the same open file. Returns 0, or a negative errno: -EFBIG past
- * max_bytes, -EAGAIN when the size changed during the read, -ENOMEM, or open/read's; w is
- * unchanged on failure. */
+ * max_bytes, -EAGAIN when the size changed during the read, -EISDIR or -EINVAL when not a regular
+ * file, -ENOMEM, or open/read's (as wss_file_read); w is unchanged on failure. */
 int file_watch_read(struct file_watch *w, const char *path, size_t max_bytes, char **data,
                     size_t *len);
 

@@ -6,7 +6,6 @@
  * sigwait) and tears down; the parts run their own threads. */
 #include <signal.h>
 #include <stdio.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -15,6 +14,7 @@
 #include "pusher.h"
 #include "sampler.h"
 #include "source_select.h"
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 /* Of --shutdown-timeout, what the final report keeps for itself after the wait for the app, and
@@ -35,18 +35,11 @@ static void on_sample(const struct sample *s, void *arg)
     pusher_offer(f->pusher, s);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / NS_PER_MS;
-}
-
 /* After SIGTERM: sample while the app drains, then one final report; SIGINT skips the wait. */
 static void shut_down(const struct sidecar_options *o, struct sampler *sampler,
                       struct pusher *pusher, int sig)
 {
-    int64_t t0 = now_ms();
+    int64_t t0 = wss_clock_mono_ms();
     sampler_set_draining(sampler);
     WSS_INFO("stopping: sampling while the app drains",
              WSS_KV_STR("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
@@ -55,7 +48,7 @@ static void shut_down(const struct sidecar_options *o, struct sampler *sampler,
     struct sample last;
     bool has_last = sampler_latest(sampler, &last);
     sampler_stop(sampler);
-    int64_t left = o->shutdown_ms - (now_ms() - t0);
+    int64_t left = o->shutdown_ms - (wss_clock_mono_ms() - t0);
     left = left < FINAL_PUSH_MAX_MS ? left : FINAL_PUSH_MAX_MS;
     int missed = has_last ? pusher_finish(pusher, &last, left) : 0;
     if (missed > 0)
@@ -76,7 +69,7 @@ int main(int argc, char **argv)
     const struct sidecar_options *o = options_parse(argc, argv, &rc);
     if (o == NULL)
         goto out_options;
-    wss_log_configure((enum wss_log_level)o->log_level, (enum wss_log_format)o->log_format);
+    wss_log_flags_apply(&o->log);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char err[IDENTITY_ERR_LEN];
     struct wss_parse_err perr;

@@ -63,10 +63,7 @@ static const struct wss_flag flag_table[] = {
                       "After SIGTERM, sample while the app drains (to 0 or gone), then send the "
                       "final report, all within this time.",
                       .min = MIN_SHUTDOWN_MS),
-    WSS_FLAG_ENUM("log-level", &o.log_level, "info", WSS_CHOICES("debug", "info", "warn", "error"),
-                  "Least severe level logged."),
-    WSS_FLAG_ENUM("log-format", &o.log_format, "text", WSS_CHOICES("text", "json"),
-                  "Log line format."),
+    WSS_LOG_FLAGS(&o.log, "info"),
 };
 
 static const struct wss_flags flags = {

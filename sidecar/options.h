@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 #include "wsscale/flags.h"
+#include "wsscale/flags_main.h"
 
 struct sidecar_options {
     int source;        /* index into SOURCE_SELECT_CHOICES */
     int socket_method; /* index into SOURCE_SELECT_METHODS */
-    int log_level;     /* enum wss_log_level */
-    int log_format;    /* enum wss_log_format */
+    struct wss_log_flags log;
     int64_t interval_ms, stale_after_ms, scrape_timeout_ms, resolve_ms, shutdown_ms;
     /* Text values are borrowed from argv, the environment or the table's defaults. */
     const char *shm, *scrape_url, *scrape_metric, *scrape_selector, *ca_file, *token_file;

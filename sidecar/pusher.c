@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "file_watch.h"
 #include "report.h"
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 #include "wsscale/rng.h"
 #include "wsscale/version.h"
@@ -108,20 +108,6 @@ struct pusher {
     _Atomic size_t targets_seen;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / NS_PER_MS;
-}
-
-static double now_unix_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- targets ---- */
 
 static const char *target_name(const struct pusher *p, const struct target *t)
@@ -187,6 +173,10 @@ static struct target *target_new(struct pusher *p, size_t url, const char *addr)
     bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK;
     if (t->connect_to != NULL)
         bad |= curl_easy_setopt(c, CURLOPT_CONNECT_TO, t->connect_to) != CURLE_OK;
+    /* Debian's libcurl also loads its whole built-in CA directory at the first handshake (about
+     * 7 MiB of RSS); a given CA file, or no verification, needs none of it. */
+    if (p->ca_file != NULL || p->cfg.is_insecure)
+        bad |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK;
     if (p->ca_file != NULL)
         bad |= curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file) != CURLE_OK;
     if (p->cfg.is_insecure) {
@@ -424,11 +414,11 @@ static void start_due(struct pusher *p, int64_t now)
 
 static void on_result(struct pusher *p, struct target *t, enum push_result r, long status)
 {
-    int64_t now = now_ms();
+    int64_t now = wss_clock_mono_ms();
     if (r == PUSH_OK) {
         t->done_seq = t->in_flight_seq;
         wss_prom_counter_inc(p->pushes);
-        wss_prom_gauge_set(p->last_success, now_unix_s());
+        wss_prom_gauge_set(p->last_success, (double)wss_clock_real_ns() / 1e9);
         if (t->health == HEALTH_FAILING)
             WSS_INFO("push recovered", WSS_KV_STR("adapter", target_name(p, t)),
                      WSS_KV_STR("address", t->addr), WSS_KV_UINT("failures", t->failures));
@@ -521,7 +511,7 @@ static void *run(void *arg)
         if (is_stopping)
             break;
 
-        int64_t now = now_ms();
+        int64_t now = wss_clock_mono_ms();
         if (is_finishing && !p->is_final_built) {
             /* Every target gets the final report now, whatever its backoff said. */
             build_report(p, &s, true);
@@ -539,11 +529,11 @@ static void *run(void *arg)
         int running = 0;
         curl_multi_perform(p->multi, &running);
         collect_done(p);
-        start_due(p, now_ms());
+        start_due(p, wss_clock_mono_ms());
 
         if (is_finishing) {
             int unacked = count_unacked(p);
-            if (unacked == 0 || now_ms() >= deadline) {
+            if (unacked == 0 || wss_clock_mono_ms() >= deadline) {
                 pthread_mutex_lock(&p->lock);
                 p->unacked = unacked;
                 p->is_finished = true;
@@ -552,7 +542,8 @@ static void *run(void *arg)
                 break;
             }
         }
-        curl_multi_poll(p->multi, NULL, 0, poll_timeout(p, now_ms(), is_finishing, deadline), NULL);
+        curl_multi_poll(p->multi, NULL, 0,
+                        poll_timeout(p, wss_clock_mono_ms(), is_finishing, deadline), NULL);
     }
     return NULL;
 }
@@ -686,7 +677,7 @@ int pusher_finish(struct pusher *p, const struct sample *last, int64_t timeout_m
     pthread_mutex_lock(&p->lock);
     p->final_sample = *last;
     p->is_finishing = true;
-    p->finish_deadline_ms = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    p->finish_deadline_ms = wss_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     pthread_mutex_unlock(&p->lock);
     curl_multi_wakeup(p->multi);
     pthread_mutex_lock(&p->lock);

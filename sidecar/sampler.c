@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 #define NS_PER_MS INT64_C(1000000)
@@ -30,13 +31,6 @@ struct sampler {
     bool has_latest;
     struct sample latest;
 };
-
-static int64_t now_ns(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 static struct timespec to_timespec(int64_t ns)
 {
@@ -85,20 +79,20 @@ static void take(struct sampler *s, uint64_t number, struct sample *out)
     memset(out, 0, sizeof(*out));
     out->kind = s->cfg.source->ops->kind;
     out->number = number;
-    out->time_unix_ms = now_ns(CLOCK_REALTIME) / NS_PER_MS;
-    out->mono_ns = now_ns(CLOCK_MONOTONIC);
+    out->time_unix_ms = wss_clock_real_ns() / NS_PER_MS;
+    out->mono_ns = wss_clock_mono_ns();
     if (s->cfg.source->ops->sample(s->cfg.source->self, &out->src) != 0) {
         out->src = (struct source_sample){.state = SOURCE_ERROR};
         snprintf(out->src.reason, sizeof(out->src.reason), "the source failed internally");
     }
-    out->duration_s = (double)(now_ns(CLOCK_MONOTONIC) - out->mono_ns) / (double)NS_PER_S;
+    out->duration_s = (double)(wss_clock_mono_ns() - out->mono_ns) / (double)NS_PER_S;
 }
 
 static void *run(void *arg)
 {
     struct sampler *s = arg;
     int64_t interval_ns = s->cfg.interval_ms * NS_PER_MS;
-    int64_t next = now_ns(CLOCK_MONOTONIC);
+    int64_t next = wss_clock_mono_ns();
     struct sample cur, prev;
     bool has_prev = false;
     for (uint64_t number = 1;; number++) {
@@ -117,13 +111,13 @@ static void *run(void *arg)
             s->cfg.on_sample(&cur, s->cfg.on_sample_arg);
 
         /* Fixed rate; ticks missed by a slow source are skipped, not made up in a burst. */
-        int64_t now = now_ns(CLOCK_MONOTONIC);
+        int64_t now = wss_clock_mono_ns();
         next += interval_ns;
         if (next <= now)
             next += ((now - next) / interval_ns + 1) * interval_ns;
         struct timespec until = to_timespec(next);
         pthread_mutex_lock(&s->lock);
-        while (!s->is_stopping && now_ns(CLOCK_MONOTONIC) < next)
+        while (!s->is_stopping && wss_clock_mono_ns() < next)
             if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
                 break;
         bool is_stopping = s->is_stopping;
@@ -193,14 +187,14 @@ bool sampler_latest(struct sampler *s, struct sample *out)
 
 bool sampler_wait_app_done(struct sampler *s, int64_t timeout_ms)
 {
-    int64_t deadline = now_ns(CLOCK_MONOTONIC) + (timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
+    int64_t deadline = wss_clock_mono_ns() + (timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
     struct timespec until = to_timespec(deadline);
     pthread_mutex_lock(&s->lock);
     bool is_done = false;
     for (;;) {
         is_done = s->is_draining && s->has_latest && s->latest.number > s->draining_after &&
                   sampler_app_is_done(&s->latest);
-        if (is_done || s->is_stopping || now_ns(CLOCK_MONOTONIC) >= deadline)
+        if (is_done || s->is_stopping || wss_clock_mono_ns() >= deadline)
             break;
         if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
             continue; /* one last look at the latest sample, then the deadline check ends it */

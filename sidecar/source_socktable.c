@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 
 #include "socktable_diag.h"
 #include "socktable_proc.h"
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 /* One buffer serves both methods. A sock_diag datagram is at most 32 KiB (the kernel caps dump
@@ -80,13 +80,6 @@ static void say(char *reason, size_t rlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void close_netlink(struct socktable *t)
 {
     if (t->nl_fd >= 0)
@@ -129,7 +122,7 @@ static ssize_t recv_part(struct socktable *t, long long deadline, char *reason, 
             say(reason, rlen, "sock_diag: recv: %s", errno_text(errno, eb, sizeof(eb)));
             return -1;
         }
-        long long left = deadline - now_ms();
+        long long left = deadline - wss_clock_mono_ms();
         if (left <= 0) {
             say(reason, rlen, "sock_diag: no complete reply within %d ms", t->timeout_ms);
             return -1;
@@ -236,7 +229,7 @@ static enum outcome count_proc_file(struct socktable *t, const char *path, bool 
     enum outcome o = OUTCOME_FAILED;
     /* Each pass reads at least one byte or ends, so the file's length bounds the loop. */
     for (;;) {
-        if (now_ms() > deadline) {
+        if (wss_clock_mono_ms() > deadline) {
             say(reason, rlen, "read %s: not done within %d ms", path, t->timeout_ms);
             goto done;
         }
@@ -308,7 +301,7 @@ static int socktable_sample(void *self, struct source_sample *out)
         say(out->reason, sizeof(out->reason), "socket source: sampled without a source");
         return -EINVAL;
     }
-    long long deadline = now_ms() + t->timeout_ms;
+    long long deadline = wss_clock_mono_ms() + t->timeout_ms;
     uint64_t count = 0;
     enum outcome o;
     if (atomic_load(&t->active) == SOURCE_SOCKTABLE_SOCK_DIAG) {

@@ -17,4 +17,20 @@
  * exiting either way. */
 int wss_flags_main_parse(const struct wss_flags *fs, int argc, char *const argv[]);
 
+/* The log settings every program takes; public fields, written by the WSS_LOG_FLAGS rows. */
+struct wss_log_flags {
+    int level;  /* enum wss_log_level: index into debug, info, warn, error */
+    int format; /* enum wss_log_format: index into text, json */
+};
+
+/* The --log-level (default def_level) and --log-format (default text) table rows, writing *lf. */
+#define WSS_LOG_FLAGS(lf, def_level)                                                               \
+    WSS_FLAG_ENUM("log-level", &(lf)->level, (def_level),                                          \
+                  WSS_CHOICES("debug", "info", "warn", "error"), "Least severe level logged."),    \
+        WSS_FLAG_ENUM("log-format", &(lf)->format, "text", WSS_CHOICES("text", "json"),            \
+                      "Log line format.")
+
+/* Configures lib/log from parsed WSS_LOG_FLAGS values. Cannot fail. Call before threads start. */
+void wss_log_flags_apply(const struct wss_log_flags *lf);
+
 #endif

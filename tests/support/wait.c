@@ -6,11 +6,11 @@
 
 #include <time.h>
 
+#include "wsscale/clock.h"
+
 long long wss_wait_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return wss_clock_mono_ms();
 }
 
 bool wss_wait_until(wss_wait_cond_cb cond, void *arg, int timeout_ms)

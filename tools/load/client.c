@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "wsscale/backoff.h"
+#include "wsscale/clock.h"
 
 enum client_state {
     CS_IDLE = 0,   /* not started yet */
@@ -49,13 +50,6 @@ enum client_state {
 
 _Static_assert(REQUEST_CAP + WSS_WS_FRAME_HEADER_MAX < UINT16_MAX, "request fits a uint16");
 _Static_assert(WSS_WS_CLIENT_HANDSHAKE_MAX_HEAD <= UINT16_MAX, "hs_len holds a whole head");
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 size_t client_tx_cap(const struct load_config *cfg)
 {
@@ -276,7 +270,7 @@ static int send_message(struct client *c)
     }
     /* Built where send_frame puts the payload, right after the header, so it is not copied. */
     uint8_t *p = ctx->tx + masked_header_len(len);
-    uint64_t stamp = now_ns();
+    uint64_t stamp = wss_clock_mono_ns();
     for (int i = LOAD_STAMP_LEN - 1; i >= 0; i--, stamp >>= HEX_BITS)
         p[i] = (uint8_t)HEX_DIGITS[stamp & 0xF];
     memset(p + LOAD_STAMP_LEN, 'x', len - LOAD_STAMP_LEN);
@@ -312,7 +306,7 @@ static int on_message(struct client *c)
 {
     struct client_ctx *ctx = c->ctx;
     struct load_stats *s = ctx->stats;
-    uint64_t sent_ns = 0, t = now_ns();
+    uint64_t sent_ns = 0, t = wss_clock_mono_ns();
     /* Any process on this machine may have stamped it (CLOCK_MONOTONIC is shared), so a room
      * message from another load process is timed too. */
     bool is_stamped =
@@ -377,7 +371,8 @@ static int on_close_frame(struct client *c, const struct wss_ws_frame_event *ev)
         end_connection(c, true);
         return -1;
     }
-    load_stats_close_code(ctx->stats, ev->close_code, (now_ns() - ctx->run_start_ns) / NS_PER_US);
+    load_stats_close_code(ctx->stats, ev->close_code,
+                          (wss_clock_mono_ns() - ctx->run_start_ns) / NS_PER_US);
     if (ev->close_code != WSS_WS_CLOSE_NORMAL && ev->close_code != WSS_WS_CLOSE_GOING_AWAY) {
         char msg[LOAD_STATS_EXAMPLE_LEN];
         snprintf(msg, sizeof(msg), "server closed with %u \"%.*s\"", (unsigned)ev->close_code,
@@ -468,7 +463,7 @@ static int start_messages(struct client *c)
 static int on_open(struct client *c)
 {
     struct client_ctx *ctx = c->ctx;
-    uint64_t t = now_ns();
+    uint64_t t = wss_clock_mono_ns();
 
     wss_loop_timer_stop(ctx->loop, &c->timer);
     c->state = CS_OPEN;
@@ -640,7 +635,7 @@ static void start_connect(struct client *c)
     if (c->has_attempted)
         ctx->stats->reconnects++;
     c->has_attempted = true;
-    c->started_ns = now_ns();
+    c->started_ns = wss_clock_mono_ns();
     int fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         count_errno(c, LOAD_ERR_CONNECT_FAILED, "socket", errno);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsscale/clock.h"
 #include "wsscale/log.h"
 
 #define NS_PER_MS 1000000u
@@ -110,18 +111,6 @@ void load_procs_merge(struct runner_result *into, const struct load_wire_result 
 }
 
 /* ---- shared helpers ------------------------------------------------------------------------- */
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_MS * MS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ms(void)
-{
-    return mono_ns() / NS_PER_MS;
-}
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
@@ -284,7 +273,7 @@ static void signal_children(struct parent *p, int sig)
 /* Begins the stop of every child still running (SIGTERM unless sig says otherwise). */
 static void begin_stop(struct parent *p, int sig)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = wss_clock_mono_ms();
     signal_children(p, sig);
     if (p->stop_at == 0) {
         p->stop_at = now;
@@ -455,7 +444,7 @@ static void parent_loop(struct parent *p)
         }
     }
     while (pfds != NULL && which != NULL && any_open(p)) {
-        uint64_t now = mono_ms();
+        uint64_t now = wss_clock_mono_ms();
         enforce_deadlines(p, now);
         if (opt->progress_ms > 0 && now - pg.last_ms >= opt->progress_ms) {
             struct load_totals t = {0};
@@ -560,7 +549,7 @@ int load_procs_run(const struct load_config *cfg, const struct runner_options *o
     if (nprocs <= 1)
         return runner_run(cfg, opt, &res->run, err, errlen);
 
-    uint64_t run_start_ns = mono_ns();
+    uint64_t run_start_ns = wss_clock_mono_ns();
     struct parent p = {
         .cfg = cfg,
         .opt = opt,
@@ -604,7 +593,7 @@ int load_procs_run(const struct load_config *cfg, const struct runner_options *o
     parent_loop(&p);
     for (unsigned i = 0; i < p.n; i++)
         reap(&p.kids[i]);
-    res->run.elapsed_ms = mono_ms() - p.start_ms;
+    res->run.elapsed_ms = wss_clock_mono_ms() - p.start_ms;
     free_parent(&p);
     return 0;
 fail:

@@ -32,7 +32,8 @@ static struct {
     int64_t connections, rate, duration_ms, interval_ms, payload, in_flight, threads;
     int64_t backoff_ms, backoff_max_ms, connect_timeout_ms, close_timeout_ms, progress_ms;
     int64_t max_errors, processes;
-    int mode, log_level, log_format;
+    int mode;
+    struct wss_log_flags log;
     bool is_reconnect, is_json;
     const char *origin, *protocol;
 } o = {.progress_ms = -1};
@@ -103,10 +104,7 @@ static const struct wss_flag flag_table[] = {
                  "Exit 1 when the run counts more errors than this (connect refused or failed, "
                  "timeouts, handshake failed, protocol error, abrupt close, close code other than "
                  "1000/1001, bad echo)."),
-    WSS_FLAG_ENUM("log-level", &o.log_level, "warn", WSS_CHOICES("debug", "info", "warn", "error"),
-                  "Least severe level logged."),
-    WSS_FLAG_ENUM("log-format", &o.log_format, "text", WSS_CHOICES("text", "json"),
-                  "Log line format."),
+    WSS_LOG_FLAGS(&o.log, "warn"),
 };
 
 static const struct wss_flags flags = {
@@ -151,7 +149,7 @@ int main(int argc, char **argv)
     int rc = wss_flags_main_parse(&flags, argc, argv);
     if (rc != WSS_FLAGS_MAIN_CONTINUE)
         goto out;
-    wss_log_configure((enum wss_log_level)o.log_level, (enum wss_log_format)o.log_format);
+    wss_log_flags_apply(&o.log);
     rc = 2;
     if (o.in_flight > 0 && o.mode != LOAD_MODE_ECHO) {
         usage_error("invalid value for --in-flight: it needs --mode echo");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "worker.h"
+#include "wsscale/clock.h"
 
 /* How often the main thread looks at the workers while nothing else is due. */
 #define POLL_MS 50
@@ -23,20 +24,6 @@
 #define MS_PER_S      1000u
 /* Room for one progress line. */
 #define PROGRESS_CAP 256
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * MS_PER_S + (uint64_t)ts.tv_nsec / NS_PER_MS;
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_MS * MS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static void signal_set(sigset_t *set)
 {
@@ -143,7 +130,8 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
     struct worker **ws = calloc(opt->threads, sizeof(*ws));
     struct load_stats *total = calloc(1, sizeof(*total));
     unsigned n = 0;
-    uint64_t run_start_ns = opt->run_start_ns != 0 ? opt->run_start_ns : mono_ns();
+    uint64_t run_start_ns =
+        opt->run_start_ns != 0 ? opt->run_start_ns : (uint64_t)wss_clock_mono_ns();
     uint64_t start = run_start_ns / NS_PER_MS;
 
     memset(res, 0, sizeof(*res));
@@ -168,7 +156,7 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
     uint64_t stop_at = 0; /* 0 until a stop was requested */
     bool is_forced = false;
     for (;;) {
-        uint64_t now = mono_ms();
+        uint64_t now = wss_clock_mono_ms();
         bool is_deadline = opt->duration_ms > 0 && now - start >= opt->duration_ms;
         if (stop_at == 0 && (is_deadline || all_finished(ws, n))) {
             stop_at = now;
@@ -200,7 +188,7 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
         if (wait_signal(wait) == 0)
             continue;
         if (stop_at == 0) {
-            stop_at = mono_ms();
+            stop_at = wss_clock_mono_ms();
             res->open_at_stop = sum_live(ws, n).open;
             for (unsigned i = 0; i < n; i++)
                 worker_request_stop(ws[i], false);
@@ -214,8 +202,8 @@ int runner_run(const struct load_config *cfg, const struct runner_options *opt,
     reap(ws, n, total);
     free(ws);
     res->stats = total;
-    res->measured_ms = (stop_at != 0 ? stop_at : mono_ms()) - start;
-    res->elapsed_ms = mono_ms() - start;
+    res->measured_ms = (stop_at != 0 ? stop_at : (uint64_t)wss_clock_mono_ms()) - start;
+    res->elapsed_ms = wss_clock_mono_ms() - start;
     res->was_forced = is_forced;
     return 0;
 fail:
