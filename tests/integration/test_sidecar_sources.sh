@@ -5,17 +5,19 @@
 #   sampling intervals (shm, socket, scrape of the server's /metrics), closing them brings 0,
 #   and a SIGKILLed server makes shm stale and scrape missing: the count disappears, never 0.
 # Does not: push (test_sidecar_push.sh) or involve Prometheus (test_sidecar_prometheus.sh).
-# Threads: n/a (one shell; each holder is a Python coprocess told when to close).
+# Threads: n/a (one shell; the connections are held by a wsscale-load process, stopped with SIGINT).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
 
 SERVER="$WSS_BUILD_DIR/server/wsscale-server"
 SIDECAR="$WSS_BUILD_DIR/sidecar/wsscale-sidecar"
+LOAD="$WSS_BUILD_DIR/tools/load/wsscale-load"
 HELPER=(/usr/bin/python3 "$WSS_SOURCE_DIR/tests/integration/sidecar_helper.py")
 SHM="/wsscale-itest-sidecar-$$"
 INTERVAL_S=1
 N=7
 [ -x "$SERVER" ] || wss_fail "missing $SERVER: build the wsscale-server target"
 [ -x "$SIDECAR" ] || wss_fail "missing $SIDECAR: build the wsscale-sidecar target"
+[ -x "$LOAD" ] || wss_fail "missing $LOAD: build the wsscale-load target"
 trap 'wss_cleanup; rm -f "/dev/shm$SHM"' EXIT
 export POD_NAME=chat-0 POD_NAMESPACE=default POD_UID=5e0c3d5a-0000-4000-8000-000000000001
 
@@ -51,19 +53,24 @@ expect() {
   echo "$1: websocket_connections $2 after ${took}s"
 }
 
-# hold N: opens N connections in a coprocess and returns once they are all established.
-hold() {
-  coproc HOLDER { "${HELPER[@]}" hold --port "$APP" --n "$1"; }
-  local line
-  read -r -t 30 -u "${HOLDER[0]}" line || wss_fail "holder did not open its connections"
-  [ "$line" = "open $1" ] || wss_fail "holder said: $line"
+# server_has N: the server's own /metrics counts N connections.
+server_has() {
+  [ "$(curl -sf "http://127.0.0.1:$APP/metrics" | awk '$1 == "websocket_connections" {print $2}')" = "$1" ]
 }
 
+# hold N: wsscale-load opens N connections and holds them; returns once the server counts them.
+hold() {
+  "$LOAD" --url "ws://127.0.0.1:$APP/ws" --connections "$1" --rate 1000 --mode hold \
+    --duration 120s >"$WSS_TMP/load.log" 2>&1 &
+  LOAD_PID=$!
+  WSS_PIDS+=("$LOAD_PID")
+  wss_wait_until 30 server_has "$1" || wss_fail "wsscale-load did not open $1 connections"
+}
+
+# release: SIGINT makes wsscale-load close every connection with 1000; it exits 0 when none failed.
 release() {
-  local line
-  echo close >&"${HOLDER[1]}"
-  read -r -t 30 -u "${HOLDER[0]}" line || wss_fail "holder did not close"
-  [ "$line" = closed ] || wss_fail "holder said: $line"
+  kill -INT "$LOAD_PID"
+  wait "$LOAD_PID" || { cat "$WSS_TMP/load.log" >&2; return 1; }
 }
 
 # shm and socket side by side: neither touches the app's port, so the socket count is exact.
@@ -74,7 +81,7 @@ expect sock 0 5
 hold "$N"
 expect shm "$N" $((2 * INTERVAL_S))
 expect sock "$N" $((2 * INTERVAL_S))
-release
+release || wss_fail "wsscale-load reported errors"
 expect shm 0 $((2 * INTERVAL_S))
 expect sock 0 $((2 * INTERVAL_S))
 curl -s "http://127.0.0.1:$shm_PORT/metrics" | grep -qx "websocket_connections_opened_total $N" ||
