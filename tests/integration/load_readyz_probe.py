@@ -16,14 +16,28 @@ import time
 
 REQUEST = b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 POLL_SOCKET_TIMEOUT_S = 1.0
+# Connections per poll: the chance that all of them miss the draining server is 2^-8.
+PROBE_FANOUT = 8
 
 
-def status(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=POLL_SOCKET_TIMEOUT_S) as s:
-        s.sendall(REQUEST)
-        head = s.recv(64)
-    parts = head.split(b" ", 2)
-    return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else 0
+def statuses(port):
+    """Asks /readyz over PROBE_FANOUT connections at once. Both servers share the port through
+    SO_REUSEPORT, so one connection may land on the one that is not draining; several connections
+    opened together reach the drained one too unless the kernel hashes every one of them away."""
+    socks = []
+    try:
+        for _ in range(PROBE_FANOUT):
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=POLL_SOCKET_TIMEOUT_S))
+        for s in socks:
+            s.sendall(REQUEST)
+        codes = []
+        for s in socks:
+            parts = s.recv(64).split(b" ", 2)
+            codes.append(int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else 0)
+        return codes
+    finally:
+        for s in socks:
+            s.close()
 
 
 def main():
@@ -39,10 +53,10 @@ def main():
     while time.monotonic() < deadline:
         polls += 1
         try:
-            code = status(args.port)
+            codes = statuses(args.port)
         except OSError:
             continue
-        if code == 503:
+        if 503 in codes:
             print("%.1f" % ((time.monotonic() - start) * 1000.0))
             return 0
     print("no 503 after %d polls in %d ms" % (polls, args.timeout_ms), file=sys.stderr)
