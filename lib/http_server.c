@@ -134,9 +134,12 @@ static struct wss__http_gen *gen_start(struct wss_http_server *s, struct wss_htt
     }
     g->server = s;
     g->tls = tls;
-    /* ITC is what lets MHD_quiesce_daemon hand the socket back while threads still run. */
+    /* ITC is what lets MHD_quiesce_daemon hand the socket back while threads still run. poll, not
+     * epoll: in libmicrohttpd 0.9.75 quiescing an epoll daemon races its polling thread over
+     * removing the listen socket, and the loser aborts the process ("Failed to remove listen FD
+     * from epoll set"). With poll, quiescing only signals the thread. */
     unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem ops[MHD_OPTIONS_MAX];
     size_t n = 0;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
