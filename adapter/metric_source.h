@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* metric_source.h: the narrow question the metrics API asks, whatever answers it (the store of
  * pushed reports, or a cache refreshed from Prometheus).
- * Does not: do I/O on the request path, know about HTTP, JSON or protobuf.
+ * Does not: know about HTTP, JSON or protobuf. The store source answers from memory; the
+ * Prometheus source does one query per call (and fails UNAVAILABLE rather than serve old data).
  * Threads: every operation may be called from any API worker thread at once; implementations
  * lock what they share. */
 #ifndef ADAPTER_METRIC_SOURCE_H
