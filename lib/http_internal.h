@@ -39,6 +39,8 @@ struct wss_http_server {
     void *on_error_arg;
     wss_http_done_cb on_done;
     void *on_done_arg;
+    wss_http_gate_cb gate;
+    void *gate_arg;
     bool is_tls;
     char *cert_file; /* owned copies of the file names, re-read on every reload */
     char *key_file;

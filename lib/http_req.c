@@ -115,7 +115,8 @@ static enum MHD_Result result_of(const struct wss_http_req *req)
 }
 
 /* First call for a request: its headers are complete, no body byte has been read. Answers at
- * once what needs no body (404, 405, 413); MHD then closes instead of reading the body. */
+ * once what needs no body (the gate's refusal, 404, 405, 413); MHD then closes instead of
+ * reading the body. */
 static enum MHD_Result begin(struct wss__http_gen *gen, struct MHD_Connection *conn,
                              const char *url, const char *method, void **con_cls)
 {
@@ -132,6 +133,11 @@ static enum MHD_Result begin(struct wss__http_gen *gen, struct MHD_Connection *c
     fill_remote(req);
     *con_cls = req;
 
+    if (s->gate != NULL && !s->gate(req, s->gate_arg)) {
+        if (!req->is_replied)
+            wss_http_reply_error(req, 403, "forbidden");
+        return result_of(req);
+    }
     enum wss_http_route_result rr =
         wss_http_router_match(s->router, method, url, strlen(url), &req->match);
     if (rr == WSS_HTTP_ROUTE_NOT_FOUND) {
@@ -333,4 +339,14 @@ bool wss_http_req_peer_verified(struct wss_http_req *req, const char *bundle)
     if (i < 0)
         return false;
     return wss_http_req_peer(req)->is_verified[i];
+}
+
+const char *wss_http_req_peer_reason(struct wss_http_req *req, const char *bundle)
+{
+    if (req->gen->tls == NULL)
+        return NULL;
+    int i = wss_http_tls_bundle_index(req->gen->tls, bundle);
+    if (i < 0)
+        return NULL;
+    return wss_http_req_peer(req)->reason[i];
 }

@@ -344,6 +344,8 @@ static int copy_config(struct wss_http_server *s, const struct wss_http_server_c
     s->on_error_arg = cfg->on_error_arg;
     s->on_done = cfg->on_done;
     s->on_done_arg = cfg->on_done_arg;
+    s->gate = cfg->gate;
+    s->gate_arg = cfg->gate_arg;
     bool is_oom = false;
     s->cert_file = dup_or_null(cfg->tls_cert_file, &is_oom);
     s->key_file = dup_or_null(cfg->tls_key_file, &is_oom);

@@ -37,6 +37,15 @@ typedef void (*wss_http_error_cb)(struct wss_http_req *req, unsigned status, con
 typedef void (*wss_http_done_cb)(const struct wss_http_req *req, unsigned status, double duration_s,
                                  void *arg);
 
+/* The request gate: runs on the worker thread for EVERY request once its head (method, path,
+ * query, headers, client certificate) is complete, before routing and before any body byte is
+ * read, as an apiserver authenticates and authorizes before it looks up a route. Return true to
+ * go on to routing. Return false when the request must stop here: the gate should reply itself
+ * (wss_http_reply* or wss_http_reply_error); if it did not, the server answers 403 through the
+ * error callback. A refused request's body is never read into memory. No route has matched yet:
+ * wss_http_req_route is "" and wss_http_req_param NULL; the body is "". */
+typedef bool (*wss_http_gate_cb)(struct wss_http_req *req, void *arg);
+
 struct wss_http_server_config {
     const char *host; /* numeric IPv4 or IPv6 address to listen on; NULL = "0.0.0.0" */
     uint16_t port;    /* 0 = an ephemeral port; see wss_http_server_port() */
@@ -55,6 +64,8 @@ struct wss_http_server_config {
     void *on_error_arg;
     wss_http_done_cb on_done; /* NULL = none */
     void *on_done_arg;
+    wss_http_gate_cb gate; /* NULL = every request goes straight to routing */
+    void *gate_arg;
 };
 
 /* Counters for tests and the programs' own metrics. */
@@ -122,6 +133,10 @@ const struct wss_http_peer *wss_http_req_peer(struct wss_http_req *req);
 /* True when the client's chain verified against the bundle called `bundle` (false for an unknown
  * name, plain HTTP, or no certificate). */
 bool wss_http_req_peer_verified(struct wss_http_req *req, const char *bundle);
+
+/* Why the client's chain did not verify against the bundle called `bundle`, for a log line: ""
+ * when it did or when no certificate was presented; NULL for an unknown name or plain HTTP. */
+const char *wss_http_req_peer_reason(struct wss_http_req *req, const char *bundle);
 
 /* --- Reply: exactly one per request, from its handler (or the error callback). Each returns 0,
  * or -1 when the request was already answered, an argument is invalid, or memory ran out; after

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_server.c: real servers on 127.0.0.1 port 0 driven by libcurl (and openssl s_client):
  * routing, decoding, bodies and their limit, error replies, client certificates per CA bundle,
- * the CA names the handshake sends, and certificate rotation with a broken replacement. */
+ * the CA names the handshake sends, certificate rotation with a broken replacement, and the
+ * request gate that answers before routing and before any body is read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1214,6 +1215,164 @@ static void without_bundles_no_certificate_is_requested(void **state)
     wss_http_router_free(router);
 }
 
+/* ---------------------------------------------------------------- the request gate */
+
+/* What the gate saw, for the test thread: calls, and the last request's header, route and body
+ * length at gate time; gate_done_* what on_done saw of the body afterwards. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned gate_calls;
+static char gate_header[64];
+static char gate_route[64];
+static size_t gate_body_len;
+static unsigned gate_done_count;
+static size_t gate_done_body_len;
+static unsigned gate_done_status;
+
+/* Refuses /echo/deny/... with its own 401, /echo/silent/... without replying, and lets the rest
+ * through (unknown paths included, so routing still answers 404 after it). */
+static bool test_gate(struct wss_http_req *req, void *arg)
+{
+    (void)arg;
+    size_t body_len = 0;
+    wss_http_req_body(req, &body_len);
+    pthread_mutex_lock(&gate_lock);
+    gate_calls++;
+    snprintf(gate_header, sizeof(gate_header), "%s", or_null(wss_http_req_header(req, "X-Test")));
+    snprintf(gate_route, sizeof(gate_route), "%s", wss_http_req_route(req));
+    gate_body_len = body_len;
+    pthread_mutex_unlock(&gate_lock);
+    const char *path = wss_http_req_path(req);
+    if (strncmp(path, "/echo/deny/", 11) == 0) {
+        wss_http_reply_text(req, 401, "gate says no");
+        return false;
+    }
+    return strncmp(path, "/echo/silent/", 13) != 0;
+}
+
+static void gate_on_done(const struct wss_http_req *req, unsigned status, double duration_s,
+                         void *arg)
+{
+    (void)arg;
+    (void)duration_s;
+    size_t body_len = 0;
+    wss_http_req_body(req, &body_len);
+    pthread_mutex_lock(&gate_lock);
+    gate_done_count++;
+    gate_done_body_len = body_len;
+    gate_done_status = status;
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static bool gate_done_reached(void *arg)
+{
+    const unsigned *want = arg;
+    pthread_mutex_lock(&gate_lock);
+    bool ok = gate_done_count >= *want;
+    pthread_mutex_unlock(&gate_lock);
+    return ok;
+}
+
+/* Starts a plain server with test_gate, the Status error document and gate_on_done. */
+static struct wss_http_server *start_gated(struct wss_http_router *router)
+{
+    struct wss_http_server_config cfg = {.host = "127.0.0.1",
+                                         .max_body_bytes = MAX_BODY,
+                                         .on_error = status_doc,
+                                         .on_done = gate_on_done,
+                                         .gate = test_gate};
+    struct wss_http_server *s = start_or_fail(&cfg, router);
+    snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%u", wss_http_server_port(s));
+    return s;
+}
+
+static void gate_runs_before_routing_for_every_request(void **state)
+{
+    (void)state;
+    struct wss_http_router *router = make_router();
+    struct wss_http_server *s = start_gated(router);
+    static const struct {
+        const char *method;
+        const char *path;
+        long status;
+        const char *body; /* a substring of the reply */
+    } cases[] = {
+        {"GET", "/echo/ok/x", 200, "route=/echo/{a}/*rest\n"},
+        {"GET", "/missing", 404, "\"code\":404,\"message\":\"not found\""},
+        {"DELETE", "/peer", 405, "\"code\":405"},
+        {"GET", "/echo/deny/x", 401, "gate says no"},
+        {"GET", "/echo/silent/x", 403, "\"code\":403,\"message\":\"forbidden\",\"route\":\"\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pthread_mutex_lock(&gate_lock);
+        unsigned before = gate_calls;
+        pthread_mutex_unlock(&gate_lock);
+        struct reply r;
+        struct call c = {.method = cases[i].method, .path = cases[i].path, .header1 = "X-Test: t"};
+        do_call(&c, &r);
+        if (r.status != cases[i].status)
+            fail_msg("%s %s: status %ld, want %ld", cases[i].method, cases[i].path, r.status,
+                     cases[i].status);
+        assert_has(r.body, cases[i].body);
+        pthread_mutex_lock(&gate_lock);
+        assert_int_equal(gate_calls, before + 1);
+        assert_string_equal(gate_header, "t");
+        assert_string_equal(gate_route, "");
+        pthread_mutex_unlock(&gate_lock);
+    }
+    wss_http_server_stop(s);
+    wss_http_router_free(router);
+}
+
+/* A refused POST is answered from its head: the body is never buffered (the done callback sees
+ * none), and a large one that waits for "100 Continue" is never even sent. A let-through POST
+ * still gets its body. */
+static void gate_refusal_never_reads_the_body(void **state)
+{
+    (void)state;
+    struct wss_http_router *router = make_router();
+    struct wss_http_server *s = start_gated(router);
+    static const char body[] = "secret";
+    static const struct {
+        const char *path;
+        long long stream_len; /* 0 = the small body above */
+        long status;
+        size_t done_body_len;
+    } cases[] = {
+        {"/echo/deny/x", 0, 401, 0},
+        {"/echo/deny/x", 64LL << 20, 401, 0},
+        {"/echo/silent/x", MAX_BODY / 2, 403, 0},
+        {"/echo/ok/x", 0, 200, sizeof(body) - 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pthread_mutex_lock(&gate_lock);
+        unsigned want = gate_done_count + 1;
+        pthread_mutex_unlock(&gate_lock);
+        struct call c = {.method = "POST", .path = cases[i].path};
+        if (cases[i].stream_len > 0) {
+            c.stream_len = cases[i].stream_len;
+        } else {
+            c.body = body;
+            c.body_len = sizeof(body) - 1;
+        }
+        struct reply r;
+        do_call(&c, &r);
+        if (r.status != cases[i].status)
+            fail_msg("case %zu: status %ld, want %ld", i, r.status, cases[i].status);
+        if (cases[i].stream_len > MAX_BODY && r.sent >= MAX_BODY)
+            fail_msg("case %zu: curl sent %lld body bytes before the refusal", i, r.sent);
+        assert_true(wss_wait_until(gate_done_reached, &want, WAIT_MS));
+        pthread_mutex_lock(&gate_lock);
+        assert_int_equal(gate_body_len, 0);
+        assert_int_equal(gate_done_status, (unsigned)cases[i].status);
+        if (gate_done_body_len != cases[i].done_body_len)
+            fail_msg("case %zu: %zu body bytes buffered, want %zu", i, gate_done_body_len,
+                     cases[i].done_body_len);
+        pthread_mutex_unlock(&gate_lock);
+    }
+    wss_http_server_stop(s);
+    wss_http_router_free(router);
+}
+
 int main(void)
 {
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
@@ -1240,6 +1399,8 @@ int main(void)
         cmocka_unit_test(start_refuses_bad_config_with_a_reason),
         cmocka_unit_test(idle_connection_is_closed_after_the_timeout),
         cmocka_unit_test(connections_past_the_limit_wait_for_a_free_slot),
+        cmocka_unit_test(gate_runs_before_routing_for_every_request),
+        cmocka_unit_test(gate_refusal_never_reads_the_body),
     };
     const struct CMUnitTest tls[] = {
         cmocka_unit_test_setup_teardown(https_serves_the_configured_certificate, tls_setup,
