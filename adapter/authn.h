@@ -37,7 +37,8 @@ struct authn_config {
 
 enum authn_result {
     AUTHN_OK = 0,           /* *user is the caller (anonymous included) */
-    AUTHN_UNAUTHORIZED = 1, /* credentials were presented and are invalid: 401 with reason */
+    AUTHN_UNAUTHORIZED = 1, /* a bearer token rejected, or a client certificate that a configured
+                               CA check refused, and nothing else authenticated: 401 */
     AUTHN_ERROR = -1,       /* could not decide (TokenReview unreachable, no memory): 500/503 */
 };
 

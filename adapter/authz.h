@@ -32,8 +32,9 @@ struct authz_request_info {
 int authz_request_info(const char *method, const char *path, struct authz_request_info *out);
 
 struct authz_config {
-    bool is_always_allow;              /* --authorization-mode=always-allow */
-    const char *const *always_allow_paths; /* --authorization-always-allow-paths; "/x/*" = prefix */
+    bool is_always_allow; /* --authorization-mode=always-allow */
+    /* --authorization-always-allow-paths; a trailing "*" makes the rest a prefix */
+    const char *const *always_allow_paths;
     size_t nalways_allow_paths;
     struct access_reviewer *reviewer; /* delegated mode; borrowed */
 };

@@ -39,4 +39,31 @@ int kube_config_in_cluster(const char *dir, struct kube_config *out, char *err, 
 /* Frees every string, removes the scratch directory and zeroes c; accepts an all-zero c. */
 void kube_config_clear(struct kube_config *c);
 
+/* The current context of a kubeconfig as written, before any file is made: every pointer owned
+ * or NULL; *_data hold the decoded bytes of the *-data fields (which win over the file fields). */
+struct kube_config_doc {
+    char *server;
+    char *ca_file;
+    unsigned char *ca_data;
+    size_t ca_data_len;
+    char *client_cert_file;
+    unsigned char *client_cert_data;
+    size_t client_cert_data_len;
+    char *client_key_file;
+    unsigned char *client_key_data;
+    size_t client_key_data_len;
+    char *token;
+    char *token_file;
+    bool insecure_skip_tls_verify;
+};
+
+/* The parsing half of kube_config_load_file, over len bytes of YAML or JSON text read from path
+ * (used for messages and to resolve relative paths; no file is touched). Returns 0, or -1 with
+ * err as kube_config_load_file. Thread-safe. */
+int kube_config_parse(const char *text, size_t len, const char *path, struct kube_config_doc *out,
+                      char *err, size_t errlen);
+
+/* Frees every field and zeroes d; accepts an all-zero d. */
+void kube_config_doc_clear(struct kube_config_doc *d);
+
 #endif

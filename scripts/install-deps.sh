@@ -14,7 +14,7 @@ done
 
 # What the programs need to build and run. libcurl is the GnuTLS flavour so that each program
 # carries one TLS stack (libmicrohttpd uses GnuTLS too).
-build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-gnutls-dev libcjson-dev
+build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-gnutls-dev libcjson-dev libyaml-dev
   libprotobuf-c-dev protobuf-c-compiler libgnutls28-dev nettle-dev libhiredis-dev gnuplot-nox
   prometheus jq openssl curl iproute2 python3)
 # What only the tests, the sanitizer build and the fuzzers need.

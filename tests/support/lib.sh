@@ -1,7 +1,9 @@
 # lib.sh: shared helpers for the integration test scripts (sourced, not run).
 # Every wait polls a condition against a deadline; every process started is stopped on exit.
 
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails under set -e would end the test without a word: name it and where it was.
+trap 'echo "FAIL: exit $? at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 
 : "${WSS_BUILD_DIR:?run through ctest, which sets WSS_BUILD_DIR}"
 : "${WSS_SOURCE_DIR:?run through ctest, which sets WSS_SOURCE_DIR}"

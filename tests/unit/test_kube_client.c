@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_kube_client.c: POSTs to the Kubernetes API stand-in: client-certificate and bearer
+ * authentication, token file rotation, a CA that does not match, refused and timed-out calls,
+ * and inline kubeconfig material that outlives its kube_config. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "fake_kube.h"
+#include "http_pki.h"
+#include "kube_client.h"
+#include "kube_config.h"
+#include "wait.h"
+
+#define SAR_BODY                                                                                   \
+    "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"      \
+    "\"user\":\"alice\",\"nonResourceAttributes\":{\"path\":\"/apis\",\"verb\":\"get\"}}}"
+
+static char pki[HTTP_PKI_PATH_LEN];
+
+static int make_pki(void **state)
+{
+    (void)state;
+    return http_pki_make(pki, sizeof(pki));
+}
+
+static int remove_pki(void **state)
+{
+    (void)state;
+    http_pki_remove(pki);
+    return 0;
+}
+
+static char *pki_file(const char *name)
+{
+    static char paths[8][HTTP_PKI_PATH_LEN];
+    static int next;
+    char *p = paths[next++ % 8];
+    http_pki_path(pki, name, p, HTTP_PKI_PATH_LEN);
+    return p;
+}
+
+/* A kube_config of borrowed strings (never cleared). */
+static struct kube_config cert_config(const char *server)
+{
+    return (struct kube_config){.server = (char *)server,
+                                .ca_file = pki_file("ca-srv.crt"),
+                                .client_cert_file = pki_file("client-b.crt"),
+                                .client_key_file = pki_file("client-b.key")};
+}
+
+static const cJSON *record_field(cJSON *all, int i, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(all, i), name);
+}
+
+static void client_certificate_authenticates_and_body_arrives_verbatim(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    struct kube_config cfg = cert_config(f.server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char *reply = NULL;
+    long code = kube_client_post_json(c, "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                                      SAR_BODY, &reply, err, sizeof(err));
+    assert_int_equal(code, 201);
+    cJSON *doc = cJSON_Parse(reply);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItem(doc, "kind")->valuestring, "SubjectAccessReview");
+    cJSON_Delete(doc);
+    free(reply);
+
+    /* a second call on the kept connection works as well */
+    code = kube_client_post_json(c, "/apis/authorization.k8s.io/v1/subjectaccessreviews", SAR_BODY,
+                                 &reply, err, sizeof(err));
+    assert_int_equal(code, 201);
+    free(reply);
+
+    cJSON *all = fake_kube_records(&f);
+    assert_int_equal(cJSON_GetArraySize(all), 2);
+    assert_string_equal(record_field(all, 0, "method")->valuestring, "POST");
+    assert_string_equal(record_field(all, 0, "path")->valuestring,
+                        "/apis/authorization.k8s.io/v1/subjectaccessreviews");
+    assert_string_equal(record_field(all, 0, "content_type")->valuestring, "application/json");
+    assert_string_equal(record_field(all, 0, "client_cn")->valuestring, "alice");
+    assert_string_equal(record_field(all, 0, "authorization")->valuestring, "");
+    cJSON *want = cJSON_Parse(SAR_BODY);
+    assert_true(cJSON_Compare(record_field(all, 0, "body"), want, 1));
+    cJSON_Delete(want);
+    cJSON_Delete(all);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+static void no_credentials_get_the_apiservers_401_status(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    struct kube_config cfg = {.server = f.server, .ca_file = pki_file("ca-srv.crt")};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char *reply = NULL;
+    long code = kube_client_post_json(c, "/apis/authentication.k8s.io/v1/tokenreviews", "{}",
+                                      &reply, err, sizeof(err));
+    assert_int_equal(code, 401);
+    cJSON *doc = cJSON_Parse(reply);
+    assert_string_equal(cJSON_GetObjectItem(doc, "kind")->valuestring, "Status");
+    assert_string_equal(cJSON_GetObjectItem(doc, "message")->valuestring, "Unauthorized");
+    cJSON_Delete(doc);
+    free(reply);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+struct token_dir {
+    char dir[HTTP_PKI_PATH_LEN];
+    char file[HTTP_PKI_PATH_LEN + 16];
+};
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_true(fputs(text, fp) >= 0);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void make_token_dir(struct token_dir *t)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/kube-token.XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->file, sizeof(t->file), "%s/token", t->dir);
+}
+
+static void bearer_token_file_is_read_again_on_every_call(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct fake_kube_opts o = {.caller_token = "second-token"};
+    assert_int_equal(fake_kube_start(&f, pki, &o), 0);
+    struct token_dir t;
+    make_token_dir(&t);
+    write_file(t.file, "first-token\n");
+    struct kube_config cfg = {.server = f.server,
+                              .ca_file = pki_file("ca-srv.crt"),
+                              .token = "fixed-token",
+                              .token_file = t.file};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char *reply = NULL;
+    const char *path = "/apis/authentication.k8s.io/v1/tokenreviews";
+    assert_int_equal(kube_client_post_json(c, path, "{}", &reply, err, sizeof(err)), 401);
+    free(reply);
+    /* the kubelet rotates the file: the next call sends the new token */
+    write_file(t.file, "  second-token\r\n");
+    assert_int_equal(kube_client_post_json(c, path, "{}", &reply, err, sizeof(err)), 400);
+    free(reply);
+    cJSON *all = fake_kube_records(&f);
+    assert_string_equal(record_field(all, 0, "authorization")->valuestring, "Bearer first-token");
+    assert_string_equal(record_field(all, 1, "authorization")->valuestring, "Bearer second-token");
+    assert_string_equal(record_field(all, 1, "client_cn")->valuestring, "");
+    cJSON_Delete(all);
+
+    /* an emptied or vanished token file fails the call before anything is sent */
+    write_file(t.file, "\n");
+    assert_int_equal(kube_client_post_json(c, path, "{}", &reply, err, sizeof(err)), -1);
+    assert_null(reply);
+    char want[2 * KUBE_CLIENT_ERR_LEN];
+    snprintf(want, sizeof(want), "POST %s%s: read token file: %s: empty", f.server, path, t.file);
+    assert_string_equal(err, want);
+    unlink(t.file);
+    assert_int_equal(kube_client_post_json(c, path, "{}", &reply, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "POST %s%s: read token file: %s: No such file or directory",
+             f.server, path, t.file);
+    assert_string_equal(err, want);
+    assert_int_equal(fake_kube_count(&f), 2);
+    rmdir(t.dir);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+static void fixed_token_is_sent_when_there_is_no_file(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct fake_kube_opts o = {.caller_token = "fixed-token"};
+    assert_int_equal(fake_kube_start(&f, pki, &o), 0);
+    struct kube_config cfg = {
+        .server = f.server, .ca_file = pki_file("ca-srv.crt"), .token = "fixed-token"};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    char *reply = NULL;
+    assert_int_equal(kube_client_post_json(c, "/version-not-here", "{}", &reply, err, sizeof(err)),
+                     404);
+    free(reply);
+    cJSON *all = fake_kube_records(&f);
+    assert_string_equal(record_field(all, 0, "authorization")->valuestring, "Bearer fixed-token");
+    cJSON_Delete(all);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+static void server_certificate_from_another_ca_is_refused(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    struct kube_config cfg = cert_config(f.server);
+    cfg.ca_file = pki_file("ca-x.crt");
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    char *reply = NULL;
+    assert_int_equal(kube_client_post_json(c, "/x", "{}", &reply, err, sizeof(err)), -1);
+    assert_null(reply);
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix), "POST %s/x: ", f.server);
+    assert_memory_equal(err, prefix, strlen(prefix));
+    assert_non_null(strstr(err, "certificate"));
+    assert_int_equal(fake_kube_count(&f), 0);
+    kube_client_free(c);
+
+    /* insecure-skip-tls-verify accepts it */
+    cfg.ca_file = NULL;
+    cfg.insecure_skip_tls_verify = true;
+    c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_int_equal(kube_client_post_json(c, "/x", "{}", &reply, err, sizeof(err)), 404);
+    free(reply);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+static void refused_connection_names_the_url(void **state)
+{
+    (void)state;
+    /* a port that was just free: bind, read the port, close */
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    char server[64];
+    snprintf(server, sizeof(server), "%s", f.server);
+    fake_kube_stop(&f);
+    struct kube_config cfg = cert_config(server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    char *reply = NULL;
+    assert_int_equal(kube_client_post_json(c, "/apis/authentication.k8s.io/v1/tokenreviews", "{}",
+                                           &reply, err, sizeof(err)),
+                     -1);
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix),
+             "POST %s/apis/authentication.k8s.io/v1/tokenreviews: ", server);
+    assert_memory_equal(err, prefix, strlen(prefix));
+    if (strstr(err, "Connection refused") == NULL)
+        fail_msg("%s", err);
+    kube_client_free(c);
+}
+
+static void slow_reply_times_out_at_the_deadline(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct fake_kube_opts o = {.delay_ms = 3000};
+    assert_int_equal(fake_kube_start(&f, pki, &o), 0);
+    struct kube_config cfg = cert_config(f.server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 300, err, sizeof(err));
+    char *reply = NULL;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(kube_client_post_json(c, "/apis/authentication.k8s.io/v1/tokenreviews", "{}",
+                                           &reply, err, sizeof(err)),
+                     -1);
+    long long took = wss_wait_now_ms() - t0;
+    assert_true(took >= 290 && took < 2000);
+    assert_non_null(strstr(err, "timed out"));
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+/* Inline *-data material lives in the kube_config's scratch directory, which kube_config_clear
+ * removes: the client keeps copies of its own. */
+static void inline_kubeconfig_material_outlives_the_config(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    char kc[HTTP_PKI_PATH_LEN + 32], cmd[4 * HTTP_PKI_PATH_LEN];
+    snprintf(kc, sizeof(kc), "%s/inline.kubeconfig", pki);
+    snprintf(cmd, sizeof(cmd),
+             "printf 'apiVersion: v1\\nkind: Config\\ncurrent-context: c\\n"
+             "clusters: [{name: k, cluster: {server: \"%s/\", certificate-authority-data: %%s}}]\\n"
+             "users: [{name: u, user: {client-certificate-data: %%s, client-key-data: %%s}}]\\n"
+             "contexts: [{name: c, context: {cluster: k, user: u}}]\\n' "
+             "$(base64 -w0 ca-srv.crt) $(base64 -w0 client-b.crt) $(base64 -w0 client-b.key) "
+             "> inline.kubeconfig",
+             f.server);
+    assert_int_equal(http_pki_sh(pki, cmd), 0);
+    struct kube_config cfg;
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    assert_int_equal(kube_config_load_file(kc, &cfg, err, sizeof(err)), 0);
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char scratch[HTTP_PKI_PATH_LEN];
+    snprintf(scratch, sizeof(scratch), "%s", cfg.scratch_dir);
+    kube_config_clear(&cfg);
+    assert_int_equal(access(scratch, F_OK), -1);
+    char *reply = NULL;
+    assert_int_equal(kube_client_post_json(c, "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                                           SAR_BODY, &reply, err, sizeof(err)),
+                     201);
+    free(reply);
+    cJSON *all = fake_kube_records(&f);
+    assert_string_equal(record_field(all, 0, "client_cn")->valuestring, "alice");
+    cJSON_Delete(all);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(client_certificate_authenticates_and_body_arrives_verbatim),
+        cmocka_unit_test(no_credentials_get_the_apiservers_401_status),
+        cmocka_unit_test(bearer_token_file_is_read_again_on_every_call),
+        cmocka_unit_test(fixed_token_is_sent_when_there_is_no_file),
+        cmocka_unit_test(server_certificate_from_another_ca_is_refused),
+        cmocka_unit_test(refused_connection_names_the_url),
+        cmocka_unit_test(slow_reply_times_out_at_the_deadline),
+        cmocka_unit_test(inline_kubeconfig_material_outlives_the_config),
+    };
+    return cmocka_run_group_tests(tests, make_pki, remove_pki);
+}
