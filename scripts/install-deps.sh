@@ -19,8 +19,10 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-gnutls-d
   prometheus jq openssl curl iproute2 python3)
 # What only the tests, the sanitizer build and the fuzzers need.
 # chromium: the headless browser of tests/js/browser.test.js (driven by npm's playwright-core).
+# podman, buildah, runc: the images are built and the example pod is run offline (runc, because
+# crun refuses this machine's hybrid cgroups; see packaging/containers.conf).
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev clang-format redis-server python3-websockets
-  gnutls-bin chromium)
+  gnutls-bin chromium podman buildah runc)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then pkgs+=("${test_pkgs[@]}"); fi
