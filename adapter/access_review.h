@@ -13,10 +13,10 @@
 #include "kube_client.h"
 #include "user_info.h"
 
-#define ACCESS_REVIEW_PATH             "/apis/authorization.k8s.io/v1/subjectaccessreviews"
-#define ACCESS_REVIEW_DEFAULT_TTL_MS   10000 /* allow and deny alike, as the Go default */
-#define ACCESS_REVIEW_MAX_ENTRIES      4096
-#define ACCESS_REVIEW_ERR_LEN          512
+#define ACCESS_REVIEW_PATH           "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+#define ACCESS_REVIEW_DEFAULT_TTL_MS 10000 /* allow and deny alike, as the Go default */
+#define ACCESS_REVIEW_MAX_ENTRIES    4096
+#define ACCESS_REVIEW_ERR_LEN        512
 
 /* What is asked. Resource requests set is_resource and the resource fields; the others set path.
  * Empty or NULL strings are left out of the document (Go's omitempty). */

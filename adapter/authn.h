@@ -21,7 +21,8 @@
 #define AUTHN_REASON_LEN       512
 
 struct authn_config {
-    bool has_front_proxy_ca; /* --requestheader-client-ca-file given (bundle AUTHN_BUNDLE_FRONT_PROXY) */
+    bool has_front_proxy_ca; /* --requestheader-client-ca-file given (bundle
+                                AUTHN_BUNDLE_FRONT_PROXY) */
     bool has_client_ca;      /* --client-ca-file given (bundle AUTHN_BUNDLE_CLIENT) */
     /* --requestheader-allowed-names; none = any CN */
     const char *const *allowed_names;

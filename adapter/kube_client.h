@@ -12,9 +12,9 @@
 
 #include "kube_config.h"
 
-#define KUBE_CLIENT_ERR_LEN        512  /* room for any error message, NUL included */
+#define KUBE_CLIENT_ERR_LEN            512 /* room for any error message, NUL included */
 #define KUBE_CLIENT_DEFAULT_TIMEOUT_MS 5000
-#define KUBE_CLIENT_MAX_REPLY      (1024 * 1024) /* bytes of one reply body */
+#define KUBE_CLIENT_MAX_REPLY          (1024 * 1024) /* bytes of one reply body */
 
 struct kube_client;
 

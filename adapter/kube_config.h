@@ -33,7 +33,8 @@ int kube_config_load_file(const char *path, struct kube_config *out, char *err, 
 
 /* The in-cluster config: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT (IPv6 host
  * bracketed), the service account's token file and ca.crt under dir (NULL =
- * /var/run/secrets/kubernetes.io/serviceaccount). Returns 0, or -1 with err when not in a cluster. */
+ * /var/run/secrets/kubernetes.io/serviceaccount). Returns 0, or -1 with err when not in a cluster.
+ */
 int kube_config_in_cluster(const char *dir, struct kube_config *out, char *err, size_t errlen);
 
 /* Frees every string, removes the scratch directory and zeroes c; accepts an all-zero c. */

@@ -219,7 +219,7 @@ static void run_cases(const struct id_case *cases, size_t n)
 /* A certificate was presented and a configured CA check refused it: 401, as Go's union of
  * authenticators answers, never a fall-back to anonymous. */
 #define REFUSED "rc=1\nname=(null)\nuid=(null)\ngroups=\nextra=\n"
-#define FORGED    "X-Remote-User: admin", "X-Remote-Group: system:masters", "X-Remote-Extra-Scope: all"
+#define FORGED  "X-Remote-User: admin", "X-Remote-Group: system:masters", "X-Remote-Extra-Scope: all"
 
 /* The aggregator's request: the front-proxy certificate with an allowed CN, the user, one
  * X-Remote-Group line per group (any case), extras with %-encoded, mixed-case keys. The
