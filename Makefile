@@ -47,9 +47,24 @@ format:
 format-check:
 	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
-# Installs, builds, and runs the local demo; it ends by itself.
+# Installs, builds, and runs wsscale-demo, the cluster in a box (about two and a half minutes;
+# `$(BUILD)/tools/demo/wsscale-demo --help` for its flags); it ends by itself and leaves
+# demo-out/scaling.png, scaling.csv, summary.txt and events.jsonl.
 demo: build
-	tools/demo.sh $(BUILD)
+	$(BUILD)/tools/demo/wsscale-demo --bin-dir $(BUILD) --out-dir demo-out
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+
+# The three container images (localhost/wsscale-{adapter,sidecar,server}:<version>), FROM scratch,
+# built offline with podman from $(BUILD), and wsscale-pause:1, the pods' infra image that
+# packaging/containers.conf names (packaging/, scripts/build-images.sh).
+.PHONY: images
+images: deps-test build
+	scripts/build-images.sh $(BUILD)
+
+# A private CA and the adapter's serving certificate (openssl) as kustomize inputs:
+# manifests/components/make-certs{,-app}/generated/ (see docs/operations.md).
+.PHONY: certs
+certs:
+	scripts/make-certs.sh
