@@ -6,7 +6,9 @@
 #include "api_metrics.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "api_status.h"
 #include "metric_values.h"
 #include "wsscale/http_server.h"
+#include "wsscale/json_writer.h"
 #include "wsscale/quantity.h"
 #include "wsscale/selector.h"
 
@@ -139,6 +142,10 @@ static void reply_source_error(struct wss_http_req *req, int rc, const char *met
 
 /* ------------------------------------------------------------------ JSON */
 
+/* Lists are written straight into one buffer, with no node per field: a 500-pod reply built as a
+ * cJSON tree spent most of its time in malloc and free (issue 5). The strings and numbers come
+ * out byte for byte as cJSON_PrintUnformatted wrote them, so the documents did not change. */
+
 static void format_timestamp(int64_t unix_ms, char out[TIMESTAMP_LEN])
 {
     int64_t secs = unix_ms / 1000;
@@ -148,12 +155,6 @@ static void format_timestamp(int64_t unix_ms, char out[TIMESTAMP_LEN])
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL || strftime(out, TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(out, TIMESTAMP_LEN, "1970-01-01T00:00:00Z");
-}
-
-/* Whole seconds, rounded up so a sub-second interval is not written as 0. */
-static double window_seconds(int64_t window_ms)
-{
-    return (double)((window_ms + 999) / 1000);
 }
 
 /* Longest key or value a parsed selector holds (a prefixed key: 253 + '/' + 63), with its NUL. */
@@ -169,7 +170,8 @@ static void copy_text(char out[SEL_TEXT_LEN], const char *p, size_t len)
 
 /* The metricLabelSelector echoed as a LabelSelector object, as the reference adapters do: = and ==
  * become matchLabels, the rest matchExpressions (!= as NotIn, > and < as Gt and Lt). null when
- * there is none (no requirements), as Go writes a nil selector. */
+ * there is none (no requirements), as Go writes a nil selector. Built once per request, so it
+ * stays a cJSON tree. */
 static cJSON *label_selector_json(const struct wss_selector *sel)
 {
     if (sel == NULL || sel->nreqs == 0)
@@ -228,114 +230,168 @@ fail:
     return NULL;
 }
 
-/* The object a custom metric value describes: a Pod (ns set) or a Namespace (ns NULL). */
-static cJSON *described_object(const char *ns, const char *name)
+/* Whole seconds, rounded up so a sub-second interval is not written as 0. Written as cJSON wrote
+ * the double it used to be: a plain integer while it fits an int; past that (a window of over 68
+ * years, never seen) cJSON itself prints it. -1 when that fails. */
+static int write_window_seconds(struct wss_strbuf *b, int64_t window_ms)
 {
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL)
-        return NULL;
-    if (cJSON_AddStringToObject(o, "kind", ns != NULL ? "Pod" : "Namespace") == NULL ||
-        (ns != NULL && cJSON_AddStringToObject(o, "namespace", ns) == NULL) ||
-        cJSON_AddStringToObject(o, "name", name) == NULL ||
-        cJSON_AddStringToObject(o, "apiVersion", "v1") == NULL) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
+    int64_t secs = (window_ms + 999) / 1000;
+    if (secs <= INT_MAX)
+        return wss_json_writer_int(b, secs);
+    cJSON *n = cJSON_CreateNumber((double)secs);
+    char *text = n != NULL ? cJSON_PrintUnformatted(n) : NULL;
+    cJSON_Delete(n);
+    int rc = text != NULL ? wss_strbuf_puts(b, text) : -1;
+    cJSON_free(text);
+    return rc;
 }
 
-static int add_selector(cJSON *parent, const struct wss_selector *msel)
-{
-    cJSON *sel = label_selector_json(msel);
-    if (sel == NULL)
-        return -1;
-    cJSON_AddItemToObject(parent, "selector", sel);
-    return 0;
-}
+/* Appends a string literal; its length is known at compile time. */
+#define PUT(b, lit) wss_strbuf_append((b), (lit), sizeof(lit) - 1)
 
-/* Appends one item in version v's shape. ns NULL = the value describes namespace `name`;
- * msel (may be NULL) is the metricLabelSelector to echo. */
-static int add_item(cJSON *items, enum api_version v, const char *metric,
-                    const struct wss_selector *msel, const char *ns, const char *name,
-                    const struct metric_value *val)
-{
+/* One list document being written: the head is out, items follow, list_reply closes it. What
+ * every item of the request repeats (metric name, selector echo) is written once into mid and
+ * tail and copied per item. */
+struct list_writer {
+    struct wss_strbuf buf;  /* owned until list_reply hands it to the reply */
+    struct wss_strbuf mid;  /* owned; from after describedObject up to the timestamp's value */
+    struct wss_strbuf tail; /* owned; from after the value up to the item's closing brace */
+    enum api_version version;
+    const char *window_key; /* NULL when the version has no window field */
+    int64_t ts_secs;        /* the second ts holds, valid once has_ts */
+    bool has_ts;            /* consecutive pods mostly share a second: format it once */
     char ts[TIMESTAMP_LEN];
-    char qty[WSS_QUANTITY_FORMAT_MAX];
-    format_timestamp(val->timestamp_unix_ms, ts);
-    if (wss_quantity_format_milli(val->milli_value, qty, sizeof(qty)) < 0)
-        return -1;
-    cJSON *it = cJSON_CreateObject();
-    if (it == NULL)
-        return -1;
-    cJSON_AddItemToArray(items, it);
+    size_t nitems;
+    bool is_failed; /* something other than the buffers failed (quantity, selector) */
+};
+
+/* Starts a list of version v; msel (may be NULL) is the selector custom metric items echo. A
+ * failure is remembered and reported by list_reply. */
+static void list_begin(struct list_writer *w, enum api_version v, const char *metric,
+                       const struct wss_selector *msel)
+{
+    memset(w, 0, sizeof(*w));
+    w->version = v;
+    char *sel = NULL;
+    if (v != API_EM_V1BETA1) {
+        cJSON *tree = label_selector_json(msel);
+        sel = tree != NULL ? cJSON_PrintUnformatted(tree) : NULL;
+        cJSON_Delete(tree);
+        w->is_failed = sel == NULL;
+    }
     switch (v) {
-    case API_CM_V1BETA2: {
-        cJSON *obj = described_object(ns, name);
-        if (obj == NULL)
-            return -1;
-        cJSON_AddItemToObject(it, "describedObject", obj);
-        cJSON *mi = cJSON_AddObjectToObject(it, "metric");
-        if (mi == NULL || cJSON_AddStringToObject(mi, "name", metric) == NULL ||
-            add_selector(mi, msel) != 0 || cJSON_AddStringToObject(it, "timestamp", ts) == NULL)
-            return -1;
-        if (val->window_ms > 0 &&
-            cJSON_AddNumberToObject(it, "windowSeconds", window_seconds(val->window_ms)) == NULL)
-            return -1;
-        return cJSON_AddStringToObject(it, "value", qty) != NULL ? 0 : -1;
-    }
-    case API_CM_V1BETA1: {
-        cJSON *obj = described_object(ns, name);
-        if (obj == NULL)
-            return -1;
-        cJSON_AddItemToObject(it, "describedObject", obj);
-        if (cJSON_AddStringToObject(it, "metricName", metric) == NULL ||
-            cJSON_AddStringToObject(it, "timestamp", ts) == NULL)
-            return -1;
-        if (val->window_ms > 0 &&
-            cJSON_AddNumberToObject(it, "window", window_seconds(val->window_ms)) == NULL)
-            return -1;
-        if (cJSON_AddStringToObject(it, "value", qty) == NULL || add_selector(it, msel) != 0)
-            return -1;
-        return 0;
-    }
+    case API_CM_V1BETA2:
+        PUT(&w->mid, ",\"metric\":{\"name\":");
+        wss_json_writer_cstring(&w->mid, metric);
+        PUT(&w->mid, ",\"selector\":");
+        wss_strbuf_puts(&w->mid, sel != NULL ? sel : "null");
+        PUT(&w->mid, "},\"timestamp\":");
+        w->window_key = ",\"windowSeconds\":";
+        break;
+    case API_CM_V1BETA1:
+        PUT(&w->mid, ",\"metricName\":");
+        wss_json_writer_cstring(&w->mid, metric);
+        PUT(&w->mid, ",\"timestamp\":");
+        PUT(&w->tail, ",\"selector\":");
+        wss_strbuf_puts(&w->tail, sel != NULL ? sel : "null");
+        w->window_key = ",\"window\":";
+        break;
     default:
-        if (cJSON_AddStringToObject(it, "metricName", metric) == NULL ||
-            cJSON_AddNullToObject(it, "metricLabels") == NULL ||
-            cJSON_AddStringToObject(it, "timestamp", ts) == NULL ||
-            cJSON_AddStringToObject(it, "value", qty) == NULL)
-            return -1;
-        return 0;
+        PUT(&w->mid, "\"metricName\":");
+        wss_json_writer_cstring(&w->mid, metric);
+        PUT(&w->mid, ",\"metricLabels\":null,\"timestamp\":");
+        break;
     }
+    cJSON_free(sel);
+    struct wss_strbuf *b = &w->buf;
+    PUT(b, "{\"kind\":");
+    wss_json_writer_cstring(b, v == API_EM_V1BETA1 ? "ExternalMetricValueList" : "MetricValueList");
+    PUT(b, ",\"apiVersion\":");
+    wss_json_writer_cstring(b, api_versions[v]);
+    PUT(b, ",\"metadata\":{},\"items\":[");
 }
 
-/* An empty list document of version v; *items is where add_item appends. */
-static cJSON *new_list(enum api_version v, cJSON **items)
+/* The object a custom metric value describes: a Pod (ns set) or a Namespace (ns NULL). */
+static void write_described_object(struct wss_strbuf *b, const char *ns, const char *name)
 {
-    cJSON *doc = cJSON_CreateObject();
-    if (doc == NULL)
-        return NULL;
-    const char *kind = v == API_EM_V1BETA1 ? "ExternalMetricValueList" : "MetricValueList";
-    if (cJSON_AddStringToObject(doc, "kind", kind) == NULL ||
-        cJSON_AddStringToObject(doc, "apiVersion", api_versions[v]) == NULL ||
-        cJSON_AddObjectToObject(doc, "metadata") == NULL ||
-        (*items = cJSON_AddArrayToObject(doc, "items")) == NULL) {
-        cJSON_Delete(doc);
-        return NULL;
+    if (ns != NULL) {
+        PUT(b, "{\"kind\":\"Pod\",\"namespace\":");
+        wss_json_writer_cstring(b, ns);
+    } else {
+        PUT(b, "{\"kind\":\"Namespace\"");
     }
-    return doc;
+    PUT(b, ",\"name\":");
+    wss_json_writer_cstring(b, name);
+    PUT(b, ",\"apiVersion\":\"v1\"}");
 }
 
-/* Sends doc (consumed) as application/json whatever the Accept header asked for; 500 when it
- * could not be built. */
-static void reply_doc(struct wss_http_req *req, cJSON *doc, bool built)
+/* Appends one item in the list's version's shape. ns NULL = the value describes namespace
+ * `name`; external items describe nothing. */
+static void list_item(struct list_writer *w, const char *ns, const char *name,
+                      const struct metric_value *val)
 {
-    char *text = built && doc != NULL ? cJSON_PrintUnformatted(doc) : NULL;
-    cJSON_Delete(doc);
+    char qty[WSS_QUANTITY_FORMAT_MAX];
+    if (wss_quantity_format_milli(val->milli_value, qty, sizeof(qty)) < 0) {
+        w->is_failed = true;
+        return;
+    }
+    int64_t secs = val->timestamp_unix_ms / 1000;
+    if (val->timestamp_unix_ms < 0 && val->timestamp_unix_ms % 1000 != 0)
+        secs--;
+    if (!w->has_ts || secs != w->ts_secs) {
+        format_timestamp(val->timestamp_unix_ms, w->ts);
+        w->ts_secs = secs;
+        w->has_ts = true;
+    }
+    struct wss_strbuf *b = &w->buf;
+    if (w->nitems++ == 0)
+        PUT(b, "{");
+    else
+        PUT(b, ",{");
+    if (w->version != API_EM_V1BETA1) {
+        PUT(b, "\"describedObject\":");
+        write_described_object(b, ns, name);
+    }
+    wss_strbuf_append(b, w->mid.data, w->mid.len);
+    wss_json_writer_cstring(b, w->ts);
+    if (w->window_key != NULL && val->window_ms > 0) {
+        wss_strbuf_puts(b, w->window_key);
+        if (write_window_seconds(b, val->window_ms) != 0)
+            w->is_failed = true;
+    }
+    PUT(b, ",\"value\":");
+    wss_json_writer_cstring(b, qty);
+    wss_strbuf_append(b, w->tail.data, w->tail.len);
+    PUT(b, "}");
+}
+
+/* Closes the list and sends it as application/json whatever the Accept header asked for (the
+ * buffer goes to the reply without a copy); 500 when it could not be built. */
+static void list_reply(struct wss_http_req *req, struct list_writer *w)
+{
+    PUT(&w->buf, "]}");
+    size_t len = 0;
+    bool is_failed = w->is_failed || w->mid.is_failed || w->tail.is_failed;
+    char *text = is_failed ? NULL : wss_strbuf_take(&w->buf, &len);
+    wss_strbuf_free(&w->buf);
+    wss_strbuf_free(&w->mid);
+    wss_strbuf_free(&w->tail);
     if (text == NULL) {
         reply_source_error(req, WSS_SRC_NO_MEMORY, "", "", "");
         return;
     }
-    wss_http_reply_take(req, 200, "application/json", text, strlen(text));
+    wss_http_reply_take(req, 200, "application/json", text, len);
+}
+
+/* A list of exactly one item. */
+static void reply_one(struct wss_http_req *req, enum api_version v, const char *metric,
+                      const struct wss_selector *msel, const char *ns, const char *name,
+                      const struct metric_value *val)
+{
+    struct list_writer w;
+    list_begin(&w, v, metric, msel);
+    list_item(&w, ns, name, val);
+    list_reply(req, &w);
 }
 
 /* ------------------------------------------------------------------ handlers */
@@ -362,10 +418,7 @@ static void serve_namespace_total(struct wss_http_req *req, const struct route_c
         reply_source_error(req, rc, metric, "namespaces", ns);
         return;
     }
-    cJSON *items = NULL;
-    cJSON *doc = new_list(c->version, &items);
-    reply_doc(req, doc,
-              doc != NULL && add_item(items, c->version, metric, NULL, NULL, ns, &val) == 0);
+    reply_one(req, c->version, metric, NULL, NULL, ns, &val);
 }
 
 /* namespaces/{ns}/{resource}/{name}/{metric}: pods only; name "*" lists every matching pod. */
@@ -388,20 +441,17 @@ static void handle_object(struct wss_http_req *req, void *arg)
         reply_unknown_metric(req, c->src, metric, resource);
         return;
     }
-    cJSON *items = NULL;
-    cJSON *doc = NULL;
     int rc;
     if (strcmp(name, "*") == 0) {
         struct metric_values vals = {0};
         rc = c->src->ops->pods_matching(c->src->self, metric, ns, &labels.sel, &vals);
         if (rc == WSS_SRC_OK) {
-            doc = new_list(c->version, &items);
-            bool ok = doc != NULL;
-            for (size_t i = 0; ok && i < vals.n; i++)
-                ok = add_item(items, c->version, metric, &metric_labels.sel,
-                              vals.items[i].namespace_, vals.items[i].name, &vals.items[i]) == 0;
+            struct list_writer w;
+            list_begin(&w, c->version, metric, &metric_labels.sel);
+            for (size_t i = 0; i < vals.n; i++)
+                list_item(&w, vals.items[i].namespace_, vals.items[i].name, &vals.items[i]);
             metric_values_free(&vals);
-            reply_doc(req, doc, ok);
+            list_reply(req, &w);
             return;
         }
         metric_values_free(&vals);
@@ -414,10 +464,7 @@ static void handle_object(struct wss_http_req *req, void *arg)
         memset(&val, 0, sizeof(val));
         rc = c->src->ops->pod_value(c->src->self, metric, ns, name, &val);
         if (rc == WSS_SRC_OK) {
-            doc = new_list(c->version, &items);
-            reply_doc(req, doc,
-                      doc != NULL && add_item(items, c->version, metric, &metric_labels.sel, ns,
-                                              name, &val) == 0);
+            reply_one(req, c->version, metric, &metric_labels.sel, ns, name, &val);
             return;
         }
     }
@@ -470,10 +517,7 @@ static void handle_external(struct wss_http_req *req, void *arg)
         reply_source_error(req, rc, metric, "namespace", ns);
         return;
     }
-    cJSON *items = NULL;
-    cJSON *doc = new_list(c->version, &items);
-    reply_doc(req, doc,
-              doc != NULL && add_item(items, c->version, metric, NULL, ns, ns, &val) == 0);
+    reply_one(req, c->version, metric, NULL, ns, ns, &val);
 }
 
 struct route {

@@ -2,7 +2,8 @@
 /* store.c: the adapter's table of pod -> newest sample, with expiry.
  * Does not: do I/O, decode protobuf, validate names, or know about HTTP.
  * Threads: ingest writes, API handlers read, all under st->lock; entries are immutable once
- * linked (an update links a new entry and frees the old one after unlocking). */
+ * linked (an update links a new entry and frees the old one after unlocking), apart from their
+ * chain links, which only writers change. */
 #include "store.h"
 
 #include <pthread.h>
@@ -15,9 +16,12 @@
 /* One pod, allocated in one block: the struct, its label array, the NUL-terminated namespace,
  * name and UID, then the label bytes; what a selector walk reads sits in the first lines. */
 struct entry {
-    struct entry *next_uid;  /* chain in uid_buckets; reused as the garbage list once unlinked */
-    struct entry *next_name; /* chain in name_buckets */
-    uint64_t uid_hash, name_hash;
+    struct entry *next_uid;     /* chain in uid_buckets; reused as the garbage list once unlinked */
+    struct entry *next_name;    /* chain in name_buckets */
+    struct entry *next_in_ns;   /* the namespace's pod list, oldest first */
+    struct entry **pprev_in_ns; /* the link that points at this entry, for O(1) unlinking */
+    struct ns_entry *nsp;       /* the namespace it is listed in, while linked */
+    uint64_t uid_hash, name_hash, ns_hash;
     size_t slot;            /* index in store.all */
     const char *ns;         /* into this block */
     const char *name;       /* into this block */
@@ -34,14 +38,28 @@ struct entry {
     struct wss_label labels[]; /* point into the bytes after the strings */
 };
 
+/* A namespace holding pods (or about to): its pod list, so a namespace's walk touches only its
+ * own pods and compares no strings. Allocated under the write lock when a batch brings a new
+ * namespace (rare, and small), dropped by the same writer once it holds no pod. */
+struct ns_entry {
+    struct ns_entry *next; /* chain in ns_buckets; reused as the garbage list once unlinked */
+    uint64_t hash;
+    struct entry *pods;  /* through entry->next_in_ns, in the order they were linked */
+    struct entry **tail; /* the link a new pod goes into: &pods or &last->next_in_ns */
+    size_t npods;
+    bool is_dropped; /* unlinked, waiting to be freed after the lock is released */
+    char name[STORE_NS_MAX + 1];
+};
+
 struct store {
     pthread_rwlock_t lock;
     struct store_config cfg;
-    size_t nbuckets;             /* power of two, >= 2 x max_pods; fixed, so never rehashed */
-    struct entry **uid_buckets;  /* owned; shared under lock */
-    struct entry **name_buckets; /* owned; shared under lock */
-    struct entry **all;          /* owned; max_pods slots, [0, count) in use; under lock */
-    size_t count;                /* under lock */
+    size_t nbuckets;              /* power of two, >= 2 x max_pods; fixed, so never rehashed */
+    struct entry **uid_buckets;   /* owned; shared under lock */
+    struct entry **name_buckets;  /* owned; shared under lock */
+    struct ns_entry **ns_buckets; /* owned; under lock; every non-dropped ns_entry */
+    struct entry **all;           /* owned; max_pods slots, [0, count) in use; under lock */
+    size_t count;                 /* under lock */
 };
 
 static int64_t mono_ms(void *arg)
@@ -74,6 +92,78 @@ static bool str_eq(const char *z, const char *s, size_t len)
     return strlen(z) == len && memcmp(z, s, len) == 0;
 }
 
+static struct ns_entry *find_ns(const struct store *st, uint64_t h, const char *ns, size_t len)
+{
+    for (struct ns_entry *n = st->ns_buckets[h & (st->nbuckets - 1)]; n; n = n->next)
+        if (n->hash == h && str_eq(n->name, ns, len))
+            return n;
+    return NULL;
+}
+
+/* Makes sure every namespace the batch names has its ns_entry, so applying it cannot fail
+ * halfway. STORE_E_NO_MEMORY leaves only empty entries, which drop_empty_namespaces removes. */
+static int add_namespaces(struct store *st, const struct store_update *ups, size_t n)
+{
+    const struct store_update *last = NULL; /* batches mostly name one namespace throughout */
+    for (size_t i = 0; i < n; i++) {
+        if (ups[i].is_final || (last && ups[i].ns_len == last->ns_len &&
+                                memcmp(ups[i].ns, last->ns, ups[i].ns_len) == 0))
+            continue;
+        last = &ups[i];
+        uint64_t h = hash_bytes(HASH_SEED, ups[i].ns, ups[i].ns_len);
+        if (find_ns(st, h, ups[i].ns, ups[i].ns_len))
+            continue;
+        struct ns_entry *ns = calloc(1, sizeof(*ns));
+        if (!ns)
+            return STORE_E_NO_MEMORY;
+        ns->hash = h;
+        ns->tail = &ns->pods;
+        memcpy(ns->name, ups[i].ns, ups[i].ns_len); /* check_limits bounded ns_len */
+        struct ns_entry **b = &st->ns_buckets[h & (st->nbuckets - 1)];
+        ns->next = *b;
+        *b = ns;
+    }
+    return 0;
+}
+
+static void drop_if_empty(struct store *st, struct ns_entry *ns, struct ns_entry **dropped)
+{
+    if (ns->npods != 0 || ns->is_dropped)
+        return;
+    struct ns_entry **pp = &st->ns_buckets[ns->hash & (st->nbuckets - 1)];
+    while (*pp != ns)
+        pp = &(*pp)->next;
+    *pp = ns->next;
+    ns->is_dropped = true;
+    ns->next = *dropped;
+    *dropped = ns;
+}
+
+/* Unlinks the namespaces left empty by the pods in garbage or never filled by the batch ups; they
+ * go on *dropped, to be freed once the lock is released. */
+static void drop_empty_namespaces(struct store *st, const struct entry *garbage,
+                                  const struct store_update *ups, size_t n,
+                                  struct ns_entry **dropped)
+{
+    for (const struct entry *e = garbage; e; e = e->next_uid)
+        drop_if_empty(st, e->nsp, dropped);
+    for (size_t i = 0; i < n; i++) {
+        struct ns_entry *ns =
+            find_ns(st, hash_bytes(HASH_SEED, ups[i].ns, ups[i].ns_len), ups[i].ns, ups[i].ns_len);
+        if (ns)
+            drop_if_empty(st, ns, dropped);
+    }
+}
+
+static void free_namespaces(struct ns_entry *ns)
+{
+    while (ns) {
+        struct ns_entry *next = ns->next;
+        free(ns);
+        ns = next;
+    }
+}
+
 struct store *store_new(const struct store_config *cfg)
 {
     struct store *st = calloc(1, sizeof(*st));
@@ -94,8 +184,9 @@ struct store *store_new(const struct store_config *cfg)
         st->nbuckets *= 2;
     st->uid_buckets = calloc(st->nbuckets, sizeof(*st->uid_buckets));
     st->name_buckets = calloc(st->nbuckets, sizeof(*st->name_buckets));
+    st->ns_buckets = calloc(st->nbuckets, sizeof(*st->ns_buckets));
     st->all = calloc(st->cfg.max_pods, sizeof(*st->all));
-    if (!st->uid_buckets || !st->name_buckets || !st->all)
+    if (!st->uid_buckets || !st->name_buckets || !st->ns_buckets || !st->all)
         goto fail;
     pthread_rwlockattr_t attr;
     if (pthread_rwlockattr_init(&attr) != 0)
@@ -110,6 +201,7 @@ struct store *store_new(const struct store_config *cfg)
 fail:
     free(st->uid_buckets);
     free(st->name_buckets);
+    free(st->ns_buckets);
     free(st->all);
     free(st);
     return NULL;
@@ -121,10 +213,13 @@ void store_free(struct store *st)
         return;
     for (size_t i = 0; i < st->count; i++)
         free(st->all[i]);
+    for (size_t i = 0; i < st->nbuckets; i++)
+        free_namespaces(st->ns_buckets[i]);
     pthread_rwlock_destroy(&st->lock);
     free(st->all);
     free(st->uid_buckets);
     free(st->name_buckets);
+    free(st->ns_buckets);
     free(st);
 }
 
@@ -188,6 +283,7 @@ static struct entry *build_entry(const struct store *st, const struct store_upda
     p += u->uid_len + 1;
     e->uid_hash = hash_bytes(HASH_SEED, u->uid, u->uid_len);
     e->name_hash = hash_name(u->ns, u->ns_len, u->name, u->name_len);
+    e->ns_hash = hash_bytes(HASH_SEED, u->ns, u->ns_len);
     e->received_ms = now;
     e->stale_after_ms = stale_after_for(st, u->interval_ms);
     e->state = u->state;
@@ -240,6 +336,14 @@ static void link_entry(struct store *st, struct entry *e)
     *ub = e;
     e->next_name = *nb;
     *nb = e;
+    /* add_namespaces made sure it exists. */
+    struct ns_entry *ns = find_ns(st, e->ns_hash, e->ns, strlen(e->ns));
+    e->nsp = ns;
+    e->next_in_ns = NULL;
+    e->pprev_in_ns = ns->tail;
+    *ns->tail = e;
+    ns->tail = &e->next_in_ns;
+    ns->npods++;
     e->slot = st->count;
     st->all[st->count++] = e;
 }
@@ -255,6 +359,12 @@ static void unlink_entry(struct store *st, struct entry *e, struct entry **garba
     while (*pp != e)
         pp = &(*pp)->next_name;
     *pp = e->next_name;
+    *e->pprev_in_ns = e->next_in_ns;
+    if (e->next_in_ns)
+        e->next_in_ns->pprev_in_ns = e->pprev_in_ns;
+    else
+        e->nsp->tail = e->pprev_in_ns;
+    e->nsp->npods--;
     st->all[e->slot] = st->all[--st->count];
     st->all[e->slot]->slot = e->slot;
     e->next_uid = *garbage;
@@ -375,6 +485,7 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
     }
 
     struct entry *garbage = NULL;
+    struct ns_entry *dropped = NULL;
     int rc = 0;
     if (pthread_rwlock_wrlock(&st->lock) != 0)
         goto no_memory;
@@ -385,15 +496,21 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
         rc = STORE_E_FULL;
         if (msg && msg_len)
             snprintf(msg, msg_len, "the store holds its maximum of %zu pods", st->cfg.max_pods);
+    } else if (add_namespaces(st, ups, n) != 0) {
+        rc = STORE_E_NO_MEMORY;
+        if (msg && msg_len)
+            snprintf(msg, msg_len, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
             apply_one(st, &ups[i], built[i], &garbage, res);
             built[i] = NULL;
         }
     }
+    drop_empty_namespaces(st, garbage, ups, n, &dropped);
     pthread_rwlock_unlock(&st->lock);
 
     free_list(garbage);
+    free_namespaces(dropped);
     for (size_t i = 0; i < n; i++)
         free(built[i]);
     free(built);
@@ -416,8 +533,11 @@ size_t store_expire(struct store *st)
     if (pthread_rwlock_wrlock(&st->lock) != 0)
         return 0;
     size_t n = sweep(st, now, &garbage);
+    struct ns_entry *dropped = NULL;
+    drop_empty_namespaces(st, garbage, NULL, 0, &dropped);
     pthread_rwlock_unlock(&st->lock);
     free_list(garbage);
+    free_namespaces(dropped);
     return n;
 }
 
@@ -445,13 +565,19 @@ void store_visit(struct store *st, const char *ns, store_visit_cb cb, void *arg)
     if (pthread_rwlock_rdlock(&st->lock) != 0)
         return;
     bool go_on = true;
-    for (size_t i = 0; i < st->count && go_on; i++) {
-        const struct entry *e = st->all[i];
-        if (ns && strcmp(ns, e->ns) != 0)
-            continue;
-        struct store_pod_view v;
-        fill_view(e, now, &v);
-        go_on = cb(&v, arg);
+    struct store_pod_view v;
+    if (ns == NULL) {
+        for (size_t i = 0; i < st->count && go_on; i++) {
+            fill_view(st->all[i], now, &v);
+            go_on = cb(&v, arg);
+        }
+    } else {
+        size_t len = strlen(ns);
+        const struct ns_entry *n = find_ns(st, hash_bytes(HASH_SEED, ns, len), ns, len);
+        for (const struct entry *e = n ? n->pods : NULL; e && go_on; e = e->next_in_ns) {
+            fill_view(e, now, &v);
+            go_on = cb(&v, arg);
+        }
     }
     pthread_rwlock_unlock(&st->lock);
 }

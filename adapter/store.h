@@ -4,7 +4,7 @@
  * Does not: do I/O, decode protobuf, validate names (ingest.c does), or know about HTTP.
  * Threads: ingest threads call store_apply, API threads read; all under one rwlock that
  * prefers writers. Entries are built outside the lock, so a writer holds it for lookups and
- * pointer swaps only. */
+ * pointer swaps only (and one small allocation when a batch brings a namespace not yet held). */
 #ifndef ADAPTER_STORE_H
 #define ADAPTER_STORE_H
 
@@ -115,8 +115,9 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
 /* Drops every pod not heard from within its stale-after; returns how many. Thread-safe. */
 size_t store_expire(struct store *st);
 
-/* Walks the pods of namespace ns (every namespace if ns is NULL), servable or not, under the
- * read lock. Thread-safe. */
+/* Walks the pods of namespace ns (every namespace if ns is NULL), servable or not, in no set
+ * order, under the read lock. A namespace's walk visits only that namespace's pods (an index by
+ * namespace), not the whole store. Thread-safe. */
 void store_visit(struct store *st, const char *ns, store_visit_cb cb, void *arg);
 
 /* Calls cb once for the pod ns/name and returns true, or returns false if there is none.

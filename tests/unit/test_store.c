@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
@@ -369,6 +370,153 @@ static void visit_walks_only_the_namespace_asked(void **state)
     store_free(st);
 }
 
+#define INDEX_NAMESPACES 40 /* more namespaces than a 256-bucket index keeps apart */
+
+struct ns_walk {
+    const char *ns;
+    char pods[INDEX_NAMESPACES * 2][32]; /* "name:uid" of each pod visited */
+    int n;
+    int stop_after; /* 0 = walk to the end */
+};
+
+static bool collect_pod(const struct store_pod_view *p, void *arg)
+{
+    struct ns_walk *w = arg;
+    assert_string_equal(p->ns, w->ns);
+    assert_true(w->n < INDEX_NAMESPACES * 2);
+    snprintf(w->pods[w->n++], sizeof(w->pods[0]), "%s:%s", p->name, p->uid);
+    return w->stop_after == 0 || w->n < w->stop_after;
+}
+
+static int compare_text(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The pods of ns as "name:uid name:uid", sorted (the walk has no set order). */
+static void walk_ns(struct store *st, const char *ns, char *out, size_t cap)
+{
+    struct ns_walk w = {.ns = ns};
+    store_visit(st, ns, collect_pod, &w);
+    qsort(w.pods, (size_t)w.n, sizeof(w.pods[0]), compare_text);
+    out[0] = '\0';
+    for (int i = 0; i < w.n; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", w.pods[i]);
+}
+
+static struct store_update ns_upd(const char *ns, const char *name, const char *uid, uint64_t seq)
+{
+    struct store_update u = upd(name, uid, 1, seq, 1);
+    u.ns = ns;
+    u.ns_len = strlen(ns);
+    return u;
+}
+
+static void visit_by_namespace_stays_exact_through_replace_remove_and_expiry(void **state)
+{
+    (void)state;
+    struct store *st = new_store(INDEX_NAMESPACES * 2 + 8, 0); /* stale after 3 x 1 s */
+    char ns[INDEX_NAMESPACES][16], uid[64], got[256], want[256];
+    for (int i = 0; i < INDEX_NAMESPACES; i++) {
+        snprintf(ns[i], sizeof(ns[i]), "ns-%d", i);
+        snprintf(uid, sizeof(uid), "%d-a", i);
+        assert_int_equal(apply1(st, ns_upd(ns[i], "a", uid, 1), NULL), 0);
+        snprintf(uid, sizeof(uid), "%d-b", i);
+        assert_int_equal(apply1(st, ns_upd(ns[i], "b", uid, 1), NULL), 0);
+    }
+    struct store_update final = ns_upd(ns[3], "a", "3-a", 2);
+    final.is_final = true;
+    assert_int_equal(apply1(st, final, NULL), 0);
+    struct store_update renamed = ns_upd(ns[5], "b", "5-b-new", 1);
+    renamed.sample_time_unix_ms = 6000;
+    assert_int_equal(apply1(st, renamed, NULL), 0);
+    for (int i = 0; i < INDEX_NAMESPACES; i++) {
+        walk_ns(st, ns[i], got, sizeof(got));
+        if (i == 3)
+            snprintf(want, sizeof(want), "b:3-b");
+        else if (i == 5)
+            snprintf(want, sizeof(want), "a:5-a b:5-b-new");
+        else
+            snprintf(want, sizeof(want), "a:%d-a b:%d-b", i, i);
+        assert_string_equal(got, want);
+    }
+    walk_ns(st, "ns-none", got, sizeof(got));
+    assert_string_equal(got, "");
+
+    fake_now_ms = 3500; /* only ns-9/a hears again before the others expire */
+    assert_int_equal(apply1(st, ns_upd(ns[9], "a", "9-a", 2), NULL), 0);
+    fake_now_ms = 5000;
+    assert_int_equal(store_expire(st), INDEX_NAMESPACES * 2 - 2);
+    for (int i = 0; i < INDEX_NAMESPACES; i++) {
+        walk_ns(st, ns[i], got, sizeof(got));
+        assert_string_equal(got, i == 9 ? "a:9-a" : "");
+    }
+    store_free(st);
+}
+
+/* A batch whose first update for a new namespace is a final report, then a pod that stays. */
+static void a_new_namespace_after_a_final_report_in_one_batch_is_walked(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 0);
+    struct store_update ups[3] = {ns_upd("fresh", "gone", "u-gone", 1),
+                                  ns_upd("fresh", "kept", "u-kept", 1),
+                                  ns_upd("other", "x", "u-x", 1)};
+    ups[0].is_final = true;
+    struct store_apply_result res;
+    assert_int_equal(store_apply(st, ups, 3, &res, NULL, 0), 0);
+    assert_int_equal(res.stored, 2);
+    assert_int_equal(res.ignored, 1);
+    char got[256];
+    walk_ns(st, "fresh", got, sizeof(got));
+    assert_string_equal(got, "kept:u-kept");
+    struct store_update last = ns_upd("fresh", "kept", "u-kept", 2);
+    last.is_final = true;
+    assert_int_equal(apply1(st, last, NULL), 0);
+    walk_ns(st, "fresh", got, sizeof(got));
+    assert_string_equal(got, "");
+    assert_int_equal(apply1(st, ns_upd("fresh", "again", "u-again", 1), NULL), 0);
+    walk_ns(st, "fresh", got, sizeof(got));
+    assert_string_equal(got, "again:u-again");
+    walk_ns(st, "other", got, sizeof(got));
+    assert_string_equal(got, "x:u-x");
+    store_free(st);
+}
+
+/* The walk of one namespace follows arrival order, also after the last and a middle pod left. */
+static void namespace_walk_keeps_arrival_order(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 0);
+    struct store_update ups[4] = {upd("a", "ua", 1, 1, 1), upd("b", "ub", 1, 1, 1),
+                                  upd("c", "uc", 1, 1, 1), upd("d", "ud", 1, 1, 1)};
+    assert_int_equal(store_apply(st, ups, 4, NULL, NULL, 0), 0);
+    struct store_update gone[2] = {upd("d", "ud", 1, 2, 1), upd("b", "ub", 1, 2, 1)};
+    gone[0].is_final = gone[1].is_final = true;
+    assert_int_equal(store_apply(st, gone, 2, NULL, NULL, 0), 0);
+    assert_int_equal(apply1(st, upd("e", "ue", 1, 1, 1), NULL), 0);
+    struct ns_walk w = {.ns = "ws"};
+    store_visit(st, "ws", collect_pod, &w);
+    assert_int_equal(w.n, 3);
+    assert_string_equal(w.pods[0], "a:ua");
+    assert_string_equal(w.pods[1], "c:uc");
+    assert_string_equal(w.pods[2], "e:ue");
+    store_free(st);
+}
+
+static void namespace_walk_stops_when_the_callback_says_so(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 0);
+    struct store_update ups[3] = {upd("a", "ua", 1, 1, 1), upd("b", "ub", 1, 1, 1),
+                                  upd("c", "uc", 1, 1, 1)};
+    assert_int_equal(store_apply(st, ups, 3, NULL, NULL, 0), 0);
+    struct ns_walk w = {.ns = "ws", .stop_after = 2};
+    store_visit(st, "ws", collect_pod, &w);
+    assert_int_equal(w.n, 2);
+    store_free(st);
+}
+
 #define RACE_UPDATES 2000
 #define RACE_PODS    50
 
@@ -422,6 +570,10 @@ int main(void)
         cmocka_unit_test(over_limit_update_fails_the_whole_batch),
         cmocka_unit_test(new_uid_under_the_same_name_replaces_the_old_pod),
         cmocka_unit_test(visit_walks_only_the_namespace_asked),
+        cmocka_unit_test(visit_by_namespace_stays_exact_through_replace_remove_and_expiry),
+        cmocka_unit_test(namespace_walk_stops_when_the_callback_says_so),
+        cmocka_unit_test(namespace_walk_keeps_arrival_order),
+        cmocka_unit_test(a_new_namespace_after_a_final_report_in_one_batch_is_walked),
         cmocka_unit_test(readers_and_a_writer_run_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
