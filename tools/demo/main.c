@@ -14,6 +14,7 @@
 #include "adapter_run.h"
 #include "options.h"
 #include "pki.h"
+#include "prom_run.h"
 #include "report.h"
 #include "run.h"
 #include "wsscale/clock.h"
@@ -28,6 +29,8 @@
 /* After the load ends: the scale-down window, a few syncs and the drains, plus this slack. */
 #define SETTLE_SLACK_MS 10000
 #define PATH_LEN        512
+/* Prometheus is ready in well under a second here; this bounds a slow first TSDB open. */
+#define PROM_START_MS 30000
 
 /* Set by the signal handler, read by the loop: sig_atomic_t, main's thread only otherwise. */
 static volatile sig_atomic_t is_stopping;
@@ -89,10 +92,22 @@ int main(int argc, char **argv)
         WSS_ERROR("the adapter did not start", WSS_KV_STR("error", err));
         goto out_curl;
     }
+    struct prom_run prom = {0};
+    if (o->is_prometheus) {
+        char prom_dir[PATH_LEN];
+        snprintf(prom_dir, sizeof(prom_dir), "%.400s/prometheus", o->out_dir);
+        struct prom_run_config pcfg = {
+            o->prometheus_bin, prom_dir,     o->ns,        (uint16_t)o->prometheus_port,
+            ar.metrics_port,   o->sample_ms, PROM_START_MS};
+        if (prom_run_start(&prom, &pcfg, err, sizeof(err)) != 0) {
+            WSS_ERROR("prometheus did not start", WSS_KV_STR("error", err));
+            goto out_adapter;
+        }
+    }
     struct front *front = front_start("127.0.0.1", (uint16_t)o->front_port, NULL, err, sizeof(err));
     if (front == NULL) {
         WSS_ERROR("the front did not start", WSS_KV_STR("error", err));
-        goto out_adapter;
+        goto out_prom;
     }
     struct pods_config pc = {server,          sidecar,      work,
                              o->ns,           o->app,       ar.url,
@@ -128,6 +143,8 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(ev, "metrics_url", metrics_reader_url(reader));
     cJSON_AddNumberToObject(ev, "target", (double)o->target);
     cJSON_AddNumberToObject(ev, "sample_ms", (double)o->sample_ms);
+    if (prom.pid > 0)
+        cJSON_AddStringToObject(ev, "prometheus", prom.url);
     events_emit(events, ev);
     printf("wsscale-demo: adapter %s, front %s; %lld clients, target %lld per pod, %lld..%lld "
            "replicas\nwhile it runs, in another terminal:\n  kubectl --kubeconfig %s get --raw "
@@ -135,17 +152,31 @@ int main(int argc, char **argv)
            "websocket_connections?labelSelector=app%%3D%s'\n\n",
            ar.url, lc.url, (long long)o->connections, (long long)o->target,
            (long long)o->min_replicas, (long long)o->max_replicas, ar.kubeconfig, o->ns, o->app);
+    if (prom.pid > 0)
+        printf("prometheus %s, e.g.:\n  curl -s '%s/api/v1/query' --data-urlencode "
+               "'query=max by (pod) (websocket_connections{namespace=\"%s\"})'\n\n",
+               prom.url, prom.url, o->ns);
     fflush(stdout);
-    struct run_parts parts = {
-        pods,        front, reader, &hpa, &lp, fresh, events, tl, o->is_quiet ? NULL : stdout,
-        &is_stopping};
+    struct run_parts parts = {pods,
+                              front,
+                              reader,
+                              &hpa,
+                              &lp,
+                              fresh,
+                              events,
+                              tl,
+                              o->is_quiet ? NULL : stdout,
+                              &is_stopping,
+                              o->is_prometheus ? &prom : NULL};
     struct run_config rcfg = {(int32_t)o->min_replicas, o->target, o->sync_ms, o->sample_ms,
                               o->scale_down_window_ms + 3 * o->sync_ms + o->drain_delay_ms +
                                   o->drain_seconds * 1000 + SETTLE_SLACK_MS};
     struct run_outcome outcome;
     int run_rc = run_loop(&parts, &rcfg, &outcome);
     load_profile_stop(&lp, STOP_MS);
-    struct report_parts rep = {&lp, fresh, tl, events, &outcome, o->out_dir, o->sample_ms, stdout};
+    struct report_parts rep = {&lp,          fresh,    tl,
+                               events,       &outcome, o->out_dir,
+                               o->sample_ms, stdout,   prom.pid > 0 ? prom.url : NULL};
     bool is_load_ok = report_finish(&rep);
     rc = run_rc == 0 && !outcome.is_stopped_early && is_load_ok ? 0 : 1;
 out_parts:
@@ -156,6 +187,8 @@ out_parts:
     events_close(events);
     metrics_reader_destroy(reader);
     front_stop(front);
+out_prom:
+    prom_run_stop(&prom, STOP_MS);
 out_adapter:
     adapter_run_stop(&ar, STOP_MS);
 out_curl:

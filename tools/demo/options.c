@@ -60,6 +60,14 @@ static const struct wss_flag flag_table[] = {
     WSS_FLAG_INT("front-port", &o.front_port, "0", 0, 65535,
                  "The front (the Service) on 127.0.0.1; 0 picks a free one."),
     WSS_FLAG_BOOL("quiet", &o.is_quiet, "false", "No live view; the event log still fills."),
+    WSS_FLAG_BOOL("prometheus", &o.is_prometheus, "false",
+                  "Also run Prometheus on 127.0.0.1, scraping every pod's sidecar and server and "
+                  "the adapter (data under <out-dir>/prometheus), so the Grafana dashboard's "
+                  "queries have real data."),
+    WSS_FLAG_INT("prometheus-port", &o.prometheus_port, "0", 0, 65535,
+                 "With --prometheus: its port on 127.0.0.1; 0 picks a free one."),
+    WSS_FLAG_STRING("prometheus-bin", &o.prometheus_bin, "/usr/bin/prometheus",
+                    "With --prometheus: the prometheus executable."),
     WSS_LOG_FLAGS(&o.log, "warn"),
 };
 

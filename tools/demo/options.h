@@ -20,6 +20,9 @@ struct demo_options {
     int64_t scale_down_window_ms, drain_seconds, drain_delay_ms;
     int64_t adapter_port, front_port; /* 0: an ephemeral port */
     bool is_quiet;                    /* no live view (tests) */
+    bool is_prometheus;               /* run Prometheus scraping the pods and the adapter */
+    int64_t prometheus_port;          /* 0: an ephemeral port */
+    const char *prometheus_bin;
     struct wss_log_flags log;
 };
 

@@ -121,6 +121,7 @@ static pid_t start_sidecar(const struct pods_config *c, struct pod *pod, const c
     int mport = free_port();
     if (mport < 0)
         return mport;
+    pod->info.metrics_port = (uint16_t)mport;
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
     snprintf(interval, sizeof(interval), "%lldms", (long long)c->sample_ms);
     snprintf(e_ns, sizeof(e_ns), "POD_NAMESPACE=%s", c->ns);

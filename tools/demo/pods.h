@@ -39,11 +39,12 @@ struct pods_config {
 struct pod_info {
     char name[PODS_NAME_LEN];
     enum pod_phase phase;
-    uint16_t port;      /* the server's WebSocket port on 127.0.0.1 */
-    bool has_count;     /* the server's own shm counter was readable */
-    uint64_t count;     /* its open connections, as of the last pods_sample */
-    int64_t started_ms; /* monotonic */
-    int64_t ready_ms;   /* monotonic; 0 while pending */
+    uint16_t port;         /* the server's WebSocket port on 127.0.0.1 */
+    uint16_t metrics_port; /* the sidecar's /metrics port on 127.0.0.1 */
+    bool has_count;        /* the server's own shm counter was readable */
+    uint64_t count;        /* its open connections, as of the last pods_sample */
+    int64_t started_ms;    /* monotonic */
+    int64_t ready_ms;      /* monotonic; 0 while pending */
 };
 
 struct pods;

@@ -4,6 +4,7 @@
  * Threads: main's thread only. */
 #include "report.h"
 
+#include "prom_run.h"
 #include "summary.h"
 #include "wsscale/clock.h"
 #include "wsscale/strbuf.h"
@@ -27,6 +28,11 @@ bool report_finish(const struct report_parts *rp)
     else
         wss_strbuf_printf(&text, "  chart: %s/scaling.png (data: %s/scaling.csv)\n", rp->out_dir,
                           rp->out_dir);
+    if (rp->prom_url != NULL)
+        wss_strbuf_printf(&text,
+                          "  prometheus: was at %s, data in %s/prometheus/data; query e.g. "
+                          "max by (pod) (websocket_connections{job=\"%s\"})\n",
+                          rp->prom_url, rp->out_dir, PROM_RUN_JOB_SIDECARS);
     const char *s = text.data != NULL ? text.data : "";
     timeline_write_summary(rp->timeline, s);
     fprintf(rp->out, "\n%s", s);

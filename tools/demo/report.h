@@ -25,7 +25,8 @@ struct report_parts {
     const struct run_outcome *outcome;
     const char *out_dir;
     int64_t sample_ms;
-    FILE *out; /* where the summary is printed */
+    FILE *out;            /* where the summary is printed */
+    const char *prom_url; /* NULL without --prometheus */
 };
 
 /* Writes the report. Returns true when every load run was ok; a chart that cannot be drawn is

@@ -102,6 +102,12 @@ static void track_phases(const struct run_parts *rp, struct loop_state *ls, int6
     }
     if (!is_changed)
         return;
+    int prc = prom_run_set_pods(rp->prom, pods, n);
+    if (prc != 0) {
+        cJSON *ev = events_new(rp->events, "prometheus_targets_failed", now);
+        cJSON_AddNumberToObject(ev, "errno", -prc);
+        events_emit(rp->events, ev);
+    }
     struct front_endpoint eps[FRONT_MAX_ENDPOINTS];
     size_t m = 0;
     for (size_t i = 0; i < n && m < FRONT_MAX_ENDPOINTS; i++)

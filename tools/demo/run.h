@@ -21,6 +21,7 @@
 #include "load_profile.h"
 #include "metrics_reader.h"
 #include "pods.h"
+#include "prom_run.h"
 #include "timeline.h"
 
 /* The parts the loop drives; every pointer is borrowed from main. */
@@ -35,6 +36,7 @@ struct run_parts {
     struct timeline *timeline;
     FILE *view;                         /* NULL: no live view */
     volatile sig_atomic_t *is_stopping; /* set by main's signal handler */
+    struct prom_run *prom;              /* NULL without --prometheus: its targets follow the pods */
 };
 
 /* The loop's settings. */
