@@ -2,7 +2,8 @@
 /* source_store.c: metric_source_ops over the store: one pod, the pods matching a selector, sums.
  * Does not: change the store, or report a stale, unknown or not-OK pod as 0 (it leaves it out).
  * Threads: no state of its own beyond the borrowed store pointer; reads run under the store's
- * read lock, one callback per pod. */
+ * read lock, one callback per matching pod, in the namespace's link order (store_visit_selected
+ * starts from the store's label index). */
 #include "source_store.h"
 
 #include <stdbool.h>
@@ -74,8 +75,8 @@ static int pod_value(void *self, const char *metric, const char *ns, const char 
     return o.is_servable ? WSS_SRC_OK : WSS_SRC_STALE;
 }
 
+/* store_visit_selected has already matched the selector: only servability is checked here. */
 struct matching {
-    const struct wss_selector *sel;
     struct metric_values *vals; /* NULL when summing */
     struct metric_value *sum;
     int rc;
@@ -84,7 +85,7 @@ struct matching {
 static bool collect(const struct store_pod_view *p, void *arg)
 {
     struct matching *m = arg;
-    if (!p->is_servable || (m->sel && !wss_selector_matches(m->sel, p->labels, p->nlabels)))
+    if (!p->is_servable)
         return true;
     if (m->vals) {
         struct metric_value v;
@@ -108,8 +109,8 @@ static int pods_matching(void *self, const char *metric, const char *ns,
     struct source_store *s = self;
     if (!is_our_metric(metric))
         return WSS_SRC_NOT_FOUND;
-    struct matching m = {.sel = sel, .vals = out, .rc = WSS_SRC_OK};
-    store_visit(s->st, ns, collect, &m);
+    struct matching m = {.vals = out, .rc = WSS_SRC_OK};
+    store_visit_selected(s->st, ns, sel, collect, &m);
     return m.rc;
 }
 
@@ -121,8 +122,8 @@ static int sum_matching(void *self, const char *metric, const char *ns,
         return WSS_SRC_NOT_FOUND;
     memset(out, 0, sizeof(*out));
     copy_str(out->namespace_, sizeof(out->namespace_), ns);
-    struct matching m = {.sel = sel, .sum = out, .rc = WSS_SRC_OK};
-    store_visit(s->st, ns, collect, &m);
+    struct matching m = {.sum = out, .rc = WSS_SRC_OK};
+    store_visit_selected(s->st, ns, sel, collect, &m);
     return m.rc;
 }
 

@@ -11,7 +11,8 @@
 /* The one metric the pushed reports carry. */
 #define SOURCE_STORE_METRIC "websocket_connections"
 
-/* A NULL selector passed to pods_matching or sum_matching matches every pod. */
+/* A NULL selector passed to pods_matching or sum_matching matches every pod. Matching pods come
+ * in the namespace's link order (store_visit_selected), starting from the store's label index. */
 
 /* Fills *out with a source over st (borrowed: must outlive the source; ops->destroy frees only
  * the source). Returns WSS_SRC_OK or WSS_SRC_NO_MEMORY. Thread-safe. */

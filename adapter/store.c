@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store.c: the adapter's table of pod -> newest sample, with expiry.
+/* store.c: the adapter's table of pod -> newest sample, with expiry, and its per-namespace
+ * label index ((key, value) -> the pods carrying it) that selector walks start from.
  * Does not: do I/O, decode protobuf, validate names, or know about HTTP.
  * Threads: ingest writes, API handlers read, all under st->lock; entries are immutable once
  * linked (an update links a new entry and frees the old one after unlocking), apart from their
@@ -7,11 +8,42 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wsscale/clock.h"
+#include "wsscale/selector.h"
+
+struct entry;
+struct ns_entry;
+
+/* A pod's place in the posting list of one of its labels; lives in the pod's own block, so
+ * indexing a pod allocates nothing under the lock. */
+struct posting_node {
+    struct posting_node *next;   /* the posting's list, in link order */
+    struct posting_node **pprev; /* the link that points at this node, for O(1) unlinking */
+    struct posting *head;        /* NULL: a repeated key, not indexed (the first one wins) */
+    struct entry *e;
+    uint64_t hash;  /* of (namespace, key, value); computed outside the lock */
+    bool is_repeat; /* the key appeared earlier in the pod's labels */
+};
+
+/* The pods of one namespace carrying key=value, oldest link first (the namespace list's
+ * order). Allocated under the write lock before a batch is applied, freed once empty. */
+struct posting {
+    struct posting *next;     /* chain in post_buckets; reused as the garbage list once unlinked */
+    struct posting *next_new; /* the batch's list of postings it created */
+    uint64_t hash;
+    const struct ns_entry *nsp; /* compared, never dereferenced */
+    struct posting_node *first;
+    struct posting_node **tail;
+    size_t count;
+    bool is_dropped;
+    size_t key_len, value_len;
+    char bytes[]; /* key then value, not NUL-terminated */
+};
 
 /* One pod, allocated in one block: the struct, its label array, the NUL-terminated namespace,
  * name and UID, then the label bytes; what a selector walk reads sits in the first lines. */
@@ -34,6 +66,8 @@ struct entry {
     uint32_t interval_ms;
     uint64_t sidecar_instance;
     uint64_t sequence;
+    uint64_t link_seq;          /* store.next_link_seq when linked: the namespace list's order */
+    struct posting_node *nodes; /* into this block; nlabels of them */
     size_t nlabels;
     struct wss_label labels[]; /* point into the bytes after the strings */
 };
@@ -54,12 +88,15 @@ struct ns_entry {
 struct store {
     pthread_rwlock_t lock;
     struct store_config cfg;
-    size_t nbuckets;              /* power of two, >= 2 x max_pods; fixed, so never rehashed */
-    struct entry **uid_buckets;   /* owned; shared under lock */
-    struct entry **name_buckets;  /* owned; shared under lock */
-    struct ns_entry **ns_buckets; /* owned; under lock; every non-dropped ns_entry */
-    struct entry **all;           /* owned; max_pods slots, [0, count) in use; under lock */
-    size_t count;                 /* under lock */
+    size_t nbuckets;               /* power of two, >= 2 x max_pods; fixed, so never rehashed */
+    struct entry **uid_buckets;    /* owned; shared under lock */
+    struct entry **name_buckets;   /* owned; shared under lock */
+    struct ns_entry **ns_buckets;  /* owned; under lock; every non-dropped ns_entry */
+    struct entry **all;            /* owned; max_pods slots, [0, count) in use; under lock */
+    size_t count;                  /* under lock */
+    struct posting **post_buckets; /* owned; under lock; nbuckets chains, every live posting */
+    uint64_t next_link_seq;        /* under lock */
+    size_t npostings;              /* under lock; postings in post_buckets */
 };
 
 static int64_t mono_ms(void *arg)
@@ -85,6 +122,15 @@ static uint64_t hash_name(const char *ns, size_t ns_len, const char *name, size_
     uint64_t h = hash_bytes(HASH_SEED, ns, ns_len);
     h = hash_bytes(h ^ 0xff, "/", 1);
     return hash_bytes(h, name, name_len);
+}
+
+/* The label index's hash of (namespace, key, value), from the namespace's own hash. */
+static uint64_t hash_posting(uint64_t ns_hash, const char *key, size_t key_len, const char *value,
+                             size_t value_len)
+{
+    uint64_t h = hash_bytes(ns_hash ^ 0xff, key, key_len);
+    h = hash_bytes(h ^ 0xfe, "=", 1);
+    return hash_bytes(h, value, value_len);
 }
 
 static bool str_eq(const char *z, const char *s, size_t len)
@@ -155,6 +201,98 @@ static void drop_empty_namespaces(struct store *st, const struct entry *garbage,
     }
 }
 
+static struct posting *find_posting(const struct store *st, uint64_t h, const struct ns_entry *ns,
+                                    const char *key, size_t key_len, const char *value,
+                                    size_t value_len)
+{
+    for (struct posting *p = st->post_buckets[h & (st->nbuckets - 1)]; p; p = p->next)
+        if (p->hash == h && p->nsp == ns && p->key_len == key_len && p->value_len == value_len &&
+            memcmp(p->bytes, key, key_len) == 0 &&
+            memcmp(p->bytes + key_len, value, value_len) == 0)
+            return p;
+    return NULL;
+}
+
+/* Points every indexed label of the batch's built entries at its posting, creating the missing
+ * ones (chained on *created), so linking cannot fail halfway. Runs after add_namespaces.
+ * STORE_E_NO_MEMORY leaves only empty postings, which drop_empty_postings removes. */
+static int add_postings(struct store *st, struct entry **built, size_t n, struct posting **created)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct entry *e = built[i];
+        if (!e)
+            continue;
+        e->nsp = find_ns(st, e->ns_hash, e->ns, strlen(e->ns));
+        for (size_t j = 0; j < e->nlabels; j++) {
+            struct posting_node *nd = &e->nodes[j];
+            const struct wss_label *l = &e->labels[j];
+            if (nd->is_repeat)
+                continue;
+            nd->head =
+                find_posting(st, nd->hash, e->nsp, l->key, l->key_len, l->value, l->value_len);
+            if (nd->head)
+                continue;
+            struct posting *p = malloc(sizeof(*p) + l->key_len + l->value_len);
+            if (!p)
+                return STORE_E_NO_MEMORY;
+            memset(p, 0, sizeof(*p));
+            p->hash = nd->hash;
+            p->nsp = e->nsp;
+            p->tail = &p->first;
+            p->key_len = l->key_len;
+            p->value_len = l->value_len;
+            if (l->key_len)
+                memcpy(p->bytes, l->key, l->key_len);
+            if (l->value_len)
+                memcpy(p->bytes + l->key_len, l->value, l->value_len);
+            struct posting **b = &st->post_buckets[p->hash & (st->nbuckets - 1)];
+            p->next = *b;
+            *b = p;
+            st->npostings++;
+            p->next_new = *created;
+            *created = p;
+            nd->head = p;
+        }
+    }
+    return 0;
+}
+
+static void drop_posting_if_empty(struct store *st, struct posting *p, struct posting **dropped)
+{
+    if (p->count != 0 || p->is_dropped)
+        return;
+    struct posting **pp = &st->post_buckets[p->hash & (st->nbuckets - 1)];
+    while (*pp != p)
+        pp = &(*pp)->next;
+    *pp = p->next;
+    st->npostings--;
+    p->is_dropped = true;
+    p->next = *dropped;
+    *dropped = p;
+}
+
+/* Unlinks the postings left empty by the pods in garbage or created by this batch and never
+ * filled; they go on *dropped, to be freed once the lock is released. */
+static void drop_empty_postings(struct store *st, const struct entry *garbage,
+                                struct posting *created, struct posting **dropped)
+{
+    for (const struct entry *e = garbage; e; e = e->next_uid)
+        for (size_t j = 0; j < e->nlabels; j++)
+            if (e->nodes[j].head)
+                drop_posting_if_empty(st, e->nodes[j].head, dropped);
+    for (struct posting *p = created; p; p = p->next_new)
+        drop_posting_if_empty(st, p, dropped);
+}
+
+static void free_postings(struct posting *p)
+{
+    while (p) {
+        struct posting *next = p->next;
+        free(p);
+        p = next;
+    }
+}
+
 static void free_namespaces(struct ns_entry *ns)
 {
     while (ns) {
@@ -186,7 +324,8 @@ struct store *store_new(const struct store_config *cfg)
     st->name_buckets = calloc(st->nbuckets, sizeof(*st->name_buckets));
     st->ns_buckets = calloc(st->nbuckets, sizeof(*st->ns_buckets));
     st->all = calloc(st->cfg.max_pods, sizeof(*st->all));
-    if (!st->uid_buckets || !st->name_buckets || !st->ns_buckets || !st->all)
+    st->post_buckets = calloc(st->nbuckets, sizeof(*st->post_buckets));
+    if (!st->uid_buckets || !st->name_buckets || !st->ns_buckets || !st->all || !st->post_buckets)
         goto fail;
     pthread_rwlockattr_t attr;
     if (pthread_rwlockattr_init(&attr) != 0)
@@ -203,6 +342,7 @@ fail:
     free(st->name_buckets);
     free(st->ns_buckets);
     free(st->all);
+    free(st->post_buckets);
     free(st);
     return NULL;
 }
@@ -213,13 +353,16 @@ void store_free(struct store *st)
         return;
     for (size_t i = 0; i < st->count; i++)
         free(st->all[i]);
-    for (size_t i = 0; i < st->nbuckets; i++)
+    for (size_t i = 0; i < st->nbuckets; i++) {
         free_namespaces(st->ns_buckets[i]);
+        free_postings(st->post_buckets[i]);
+    }
     pthread_rwlock_destroy(&st->lock);
     free(st->all);
     free(st->uid_buckets);
     free(st->name_buckets);
     free(st->ns_buckets);
+    free(st->post_buckets);
     free(st);
 }
 
@@ -264,11 +407,13 @@ static struct entry *build_entry(const struct store *st, const struct store_upda
 {
     size_t strings = u->ns_len + 1 + u->name_len + 1 + u->uid_len + 1;
     size_t bytes = label_bytes(u);
-    struct entry *e = malloc(sizeof(*e) + u->nlabels * sizeof(struct wss_label) + strings + bytes);
+    struct entry *e = malloc(sizeof(*e) + u->nlabels * sizeof(struct wss_label) +
+                             u->nlabels * sizeof(struct posting_node) + strings + bytes);
     if (!e)
         return NULL;
     memset(e, 0, sizeof(*e));
-    char *p = (char *)(e->labels + u->nlabels);
+    e->nodes = (struct posting_node *)(e->labels + u->nlabels);
+    char *p = (char *)(e->nodes + u->nlabels);
     e->ns = p;
     memcpy(p, u->ns, u->ns_len);
     p[u->ns_len] = '\0';
@@ -305,6 +450,12 @@ static struct entry *build_entry(const struct store *st, const struct store_upda
         e->labels[i].value = p;
         e->labels[i].value_len = l->value_len;
         p += l->value_len;
+        struct posting_node *nd = &e->nodes[i];
+        *nd = (struct posting_node){.e = e};
+        for (size_t j = 0; j < i && !nd->is_repeat; j++)
+            nd->is_repeat = l->key_len == u->labels[j].key_len &&
+                            memcmp(l->key, u->labels[j].key, l->key_len) == 0;
+        nd->hash = hash_posting(e->ns_hash, l->key, l->key_len, l->value, l->value_len);
     }
     return e;
 }
@@ -336,9 +487,20 @@ static void link_entry(struct store *st, struct entry *e)
     *ub = e;
     e->next_name = *nb;
     *nb = e;
-    /* add_namespaces made sure it exists. */
-    struct ns_entry *ns = find_ns(st, e->ns_hash, e->ns, strlen(e->ns));
-    e->nsp = ns;
+    /* add_namespaces made sure it exists, and add_postings set it and every label's posting. */
+    struct ns_entry *ns = e->nsp;
+    e->link_seq = st->next_link_seq++;
+    for (size_t j = 0; j < e->nlabels; j++) {
+        struct posting_node *nd = &e->nodes[j];
+        struct posting *p = nd->head;
+        if (!p)
+            continue;
+        nd->next = NULL;
+        nd->pprev = p->tail;
+        *p->tail = nd;
+        p->tail = &nd->next;
+        p->count++;
+    }
     e->next_in_ns = NULL;
     e->pprev_in_ns = ns->tail;
     *ns->tail = e;
@@ -365,6 +527,17 @@ static void unlink_entry(struct store *st, struct entry *e, struct entry **garba
     else
         e->nsp->tail = e->pprev_in_ns;
     e->nsp->npods--;
+    for (size_t j = 0; j < e->nlabels; j++) {
+        struct posting_node *nd = &e->nodes[j];
+        if (!nd->head)
+            continue;
+        *nd->pprev = nd->next;
+        if (nd->next)
+            nd->next->pprev = nd->pprev;
+        else
+            nd->head->tail = nd->pprev;
+        nd->head->count--;
+    }
     st->all[e->slot] = st->all[--st->count];
     st->all[e->slot]->slot = e->slot;
     e->next_uid = *garbage;
@@ -486,6 +659,7 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
 
     struct entry *garbage = NULL;
     struct ns_entry *dropped = NULL;
+    struct posting *created = NULL, *dropped_postings = NULL;
     int rc = 0;
     if (pthread_rwlock_wrlock(&st->lock) != 0)
         goto no_memory;
@@ -496,7 +670,7 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
         rc = STORE_E_FULL;
         if (msg && msg_len)
             snprintf(msg, msg_len, "the store holds its maximum of %zu pods", st->cfg.max_pods);
-    } else if (add_namespaces(st, ups, n) != 0) {
+    } else if (add_namespaces(st, ups, n) != 0 || add_postings(st, built, n, &created) != 0) {
         rc = STORE_E_NO_MEMORY;
         if (msg && msg_len)
             snprintf(msg, msg_len, "out of memory");
@@ -506,10 +680,12 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
             built[i] = NULL;
         }
     }
+    drop_empty_postings(st, garbage, created, &dropped_postings);
     drop_empty_namespaces(st, garbage, ups, n, &dropped);
     pthread_rwlock_unlock(&st->lock);
 
     free_list(garbage);
+    free_postings(dropped_postings);
     free_namespaces(dropped);
     for (size_t i = 0; i < n; i++)
         free(built[i]);
@@ -534,9 +710,12 @@ size_t store_expire(struct store *st)
         return 0;
     size_t n = sweep(st, now, &garbage);
     struct ns_entry *dropped = NULL;
+    struct posting *dropped_postings = NULL;
+    drop_empty_postings(st, garbage, NULL, &dropped_postings);
     drop_empty_namespaces(st, garbage, NULL, 0, &dropped);
     pthread_rwlock_unlock(&st->lock);
     free_list(garbage);
+    free_postings(dropped_postings);
     free_namespaces(dropped);
     return n;
 }
@@ -582,6 +761,118 @@ void store_visit(struct store *st, const char *ns, store_visit_cb cb, void *arg)
     pthread_rwlock_unlock(&st->lock);
 }
 
+static bool is_indexable(const struct wss_sel_req *r)
+{
+    return (r->op == WSS_SEL_OP_EQUALS || r->op == WSS_SEL_OP_DOUBLE_EQUALS ||
+            r->op == WSS_SEL_OP_IN) &&
+           r->nvalues >= 1 && r->nvalues <= STORE_INDEX_MERGE_MAX;
+}
+
+/* Fills heads[] with the postings of r's values (NULL where no pod carries one) and returns
+ * how many pods they hold together. A value listed twice gets NULL the second time, so no pod is
+ * visited twice whatever the caller put in the selector. */
+static size_t lookup_values(const struct store *st, const struct ns_entry *ns,
+                            const struct wss_selector *sel, const struct wss_sel_req *r,
+                            struct posting **heads)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < r->nvalues; i++) {
+        const struct wss_sel_value *v = &sel->values[r->first_value + i];
+        bool is_repeat = false;
+        for (size_t j = 0; j < i && !is_repeat; j++) {
+            const struct wss_sel_value *w = &sel->values[r->first_value + j];
+            is_repeat = w->len == v->len && (v->len == 0 || memcmp(w->ptr, v->ptr, v->len) == 0);
+        }
+        heads[i] = NULL;
+        if (is_repeat)
+            continue;
+        uint64_t h = hash_posting(ns->hash, r->key, r->key_len, v->ptr, v->len);
+        heads[i] = find_posting(st, h, ns, r->key, r->key_len, v->ptr, v->len);
+        if (heads[i])
+            total += heads[i]->count;
+    }
+    return total;
+}
+
+/* Walks the union of the postings in link order (a merge on link_seq: each posting is in that
+ * order already, and a pod carries one value per key, so the lists are disjoint). */
+static void walk_postings(struct posting *const *heads, size_t nheads,
+                          const struct wss_selector *sel, int64_t now, store_visit_cb cb, void *arg)
+{
+    const struct posting_node *cur[STORE_INDEX_MERGE_MAX];
+    for (size_t i = 0; i < nheads; i++)
+        cur[i] = heads[i] ? heads[i]->first : NULL;
+    struct store_pod_view v;
+    for (;;) {
+        size_t pick = nheads;
+        for (size_t i = 0; i < nheads; i++)
+            if (cur[i] && (pick == nheads || cur[i]->e->link_seq < cur[pick]->e->link_seq))
+                pick = i;
+        if (pick == nheads)
+            return;
+        const struct entry *e = cur[pick]->e;
+        cur[pick] = cur[pick]->next;
+        if (!wss_selector_matches(sel, e->labels, e->nlabels))
+            continue;
+        fill_view(e, now, &v);
+        if (!cb(&v, arg))
+            return;
+    }
+}
+
+void store_visit_selected(struct store *st, const char *ns, const struct wss_selector *sel,
+                          store_visit_cb cb, void *arg)
+{
+    int64_t now = st->cfg.now_ms(st->cfg.clock_arg);
+    if (pthread_rwlock_rdlock(&st->lock) != 0)
+        return;
+    const struct ns_entry *n = NULL;
+    if (ns) {
+        size_t len = strlen(ns);
+        n = find_ns(st, hash_bytes(HASH_SEED, ns, len), ns, len);
+        if (!n)
+            goto done;
+    }
+    struct posting *best[STORE_INDEX_MERGE_MAX], *heads[STORE_INDEX_MERGE_MAX];
+    size_t best_n = 0, best_total = SIZE_MAX;
+    for (size_t i = 0; n && sel && i < sel->nreqs && best_total != 0; i++) {
+        const struct wss_sel_req *r = &sel->reqs[i];
+        if (!is_indexable(r))
+            continue;
+        size_t total = lookup_values(st, n, sel, r, heads);
+        if (total < best_total) {
+            best_total = total;
+            best_n = r->nvalues;
+            memcpy(best, heads, best_n * sizeof(*best));
+        }
+    }
+    if (best_total != SIZE_MAX) {
+        walk_postings(best, best_n, sel, now, cb, arg);
+        goto done;
+    }
+    /* No requirement can use the index: the namespace's walk (or the whole store's). */
+    bool go_on = true;
+    struct store_pod_view v;
+    if (n) {
+        for (const struct entry *e = n->pods; e && go_on; e = e->next_in_ns) {
+            if (sel && !wss_selector_matches(sel, e->labels, e->nlabels))
+                continue;
+            fill_view(e, now, &v);
+            go_on = cb(&v, arg);
+        }
+    } else {
+        for (size_t i = 0; i < st->count && go_on; i++) {
+            const struct entry *e = st->all[i];
+            if (sel && !wss_selector_matches(sel, e->labels, e->nlabels))
+                continue;
+            fill_view(e, now, &v);
+            go_on = cb(&v, arg);
+        }
+    }
+done:
+    pthread_rwlock_unlock(&st->lock);
+}
+
 bool store_find(struct store *st, const char *ns, const char *name, store_visit_cb cb, void *arg)
 {
     size_t ns_len = strlen(ns), name_len = strlen(name);
@@ -597,6 +888,15 @@ bool store_find(struct store *st, const char *ns, const char *name, store_visit_
     }
     pthread_rwlock_unlock(&st->lock);
     return e != NULL;
+}
+
+size_t store_postings(struct store *st)
+{
+    if (pthread_rwlock_rdlock(&st->lock) != 0)
+        return 0;
+    size_t n = st->npostings;
+    pthread_rwlock_unlock(&st->lock);
+    return n;
 }
 
 size_t store_count(struct store *st)

@@ -4,7 +4,8 @@
  * Does not: do I/O, decode protobuf, validate names (ingest.c does), or know about HTTP.
  * Threads: ingest threads call store_apply, API threads read; all under one rwlock that
  * prefers writers. Entries are built outside the lock, so a writer holds it for lookups and
- * pointer swaps only (and one small allocation when a batch brings a namespace not yet held). */
+ * pointer swaps only (and small allocations when a batch brings a namespace, or a label
+ * key=value in a namespace, not yet held). */
 #ifndef ADAPTER_STORE_H
 #define ADAPTER_STORE_H
 
@@ -14,6 +15,8 @@
 
 #include "wsscale/labels.h"
 
+struct wss_selector;
+
 #define STORE_NS_MAX                  63    /* bytes in a namespace (DNS-1123 label) */
 #define STORE_NAME_MAX                253   /* bytes in a pod name (DNS-1123 subdomain) */
 #define STORE_UID_MAX                 64    /* bytes in a pod UID (Kubernetes writes 36) */
@@ -22,6 +25,7 @@
 #define STORE_DEFAULT_MAX_LABEL_BYTES 8192  /* key and value bytes of one pod's labels */
 #define STORE_STALE_CAP_MS            10000 /* the default stale-after never exceeds 10 s */
 #define STORE_STALE_INTERVALS         3     /* default stale-after: this many reported intervals */
+#define STORE_INDEX_MERGE_MAX         32    /* values of an `in` that the label index serves */
 
 /* Return codes of store_apply. */
 #define STORE_E_FULL      (-1) /* the batch needs more pods than max_pods; nothing changed */
@@ -115,14 +119,30 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
 /* Drops every pod not heard from within its stale-after; returns how many. Thread-safe. */
 size_t store_expire(struct store *st);
 
-/* Walks the pods of namespace ns (every namespace if ns is NULL), servable or not, in no set
- * order, under the read lock. A namespace's walk visits only that namespace's pods (an index by
- * namespace), not the whole store. Thread-safe. */
+/* Walks the pods of namespace ns (every namespace if ns is NULL), servable or not, under the
+ * read lock; a namespace's pods come in link order (the pod whose newest entry was linked first
+ * comes first), the whole store's in no set order. A namespace's walk visits only that namespace's
+ * pods (an index by namespace), not the whole store. Thread-safe. */
 void store_visit(struct store *st, const char *ns, store_visit_cb cb, void *arg);
+
+/* Walks the pods of namespace ns (every namespace if ns is NULL) that match sel (NULL or empty:
+ * every pod), servable or not, under the read lock; cb sees only matching pods. With ns set, it
+ * starts from the label index: of the requirements `k=v`, `k==v` and `k in (a,b,...)` (up to
+ * STORE_INDEX_MERGE_MAX values), the one naming the fewest pods, walking only those (the union
+ * of its values' pods) and checking the whole selector on each; with none of those (only
+ * exists, !, !=, notin, >, <) it walks the namespace. Either way pods come in the namespace's
+ * link order (oldest store_apply first, the order store_visit(ns) uses), so the result equals
+ * store_visit(ns) filtered by wss_selector_matches. No allocation. Thread-safe. */
+void store_visit_selected(struct store *st, const char *ns, const struct wss_selector *sel,
+                          store_visit_cb cb, void *arg);
 
 /* Calls cb once for the pod ns/name and returns true, or returns false if there is none.
  * O(1). Thread-safe. */
 bool store_find(struct store *st, const char *ns, const char *name, store_visit_cb cb, void *arg);
+
+/* Entries of the label index now: distinct (namespace, key, value) carried by a held pod
+ * (repeated keys count once, the first), so its memory is O(labels held). Thread-safe. */
+size_t store_postings(struct store *st);
 
 /* Pods held now, servable or not. Thread-safe. */
 size_t store_count(struct store *st);

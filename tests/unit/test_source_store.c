@@ -168,6 +168,38 @@ static void pods_matching_returns_live_matching_pods_only(void **state)
     }
 }
 
+/* The store's label index serves =, == and in; the rest walk the namespace; either way the pods
+ * come in arrival order (game-a was stored between chat-b and chat-err). */
+static void pods_matching_lists_pods_in_arrival_order_whichever_walk_serves_it(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *selector;
+        const char *names;
+    } cases[] = {
+        {"app in (chat,game)", "chat-a chat-b game-a"},    {"app in (game,nobody)", "game-a"},
+        {"app==chat,app in (chat,game)", "chat-a chat-b"}, {"app", "chat-a chat-b game-a"},
+        {"app notin (nobody)", "chat-a chat-b game-a"},    {"app=nobody", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wss_selector sel;
+        struct wss_sel_req reqs[8];
+        struct wss_sel_value vals[8];
+        parse_selector(cases[i].selector, &sel, reqs, vals);
+        struct metric_values out = {0};
+        assert_int_equal(f->src.ops->pods_matching(f->src.self, METRIC, "ws", &sel, &out),
+                         WSS_SRC_OK);
+        char names[256] = "";
+        for (size_t j = 0; j < out.n; j++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", j ? " " : "",
+                     out.items[j].name);
+        if (strcmp(names, cases[i].names) != 0)
+            fail_msg("selector \"%s\": got \"%s\", want \"%s\"", cases[i].selector, names,
+                     cases[i].names);
+        metric_values_free(&out);
+    }
+}
+
 static void pods_matching_unknown_metric_is_not_found(void **state)
 {
     struct fixture *f = *state;
@@ -248,6 +280,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(pods_matching_returns_live_matching_pods_only, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            pods_matching_lists_pods_in_arrival_order_whichever_walk_serves_it, setup, teardown),
         cmocka_unit_test_setup_teardown(pods_matching_unknown_metric_is_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(sum_matching_adds_live_matching_pods, setup, teardown),
         cmocka_unit_test_setup_teardown(null_selector_matches_every_live_pod, setup, teardown),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_store.c: the adapter's pod store: updates by UID, sequence order, final reports, expiry
- * on a fake clock, the pod cap and label limits (all or nothing), and readers beside a writer. */
+ * on a fake clock, the pod cap and label limits (all or nothing), readers beside a writer, and
+ * the label index behind store_visit_selected checked against a brute-force walk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "wsscale/selector.h"
 
 static int64_t fake_now_ms;
 
@@ -551,6 +553,400 @@ static void readers_and_a_writer_run_together(void **state)
     store_free(st);
 }
 
+/* The label index (store_visit_selected). Pods here carry up to IDX_LABELS labels. */
+#define IDX_LABELS     4
+#define IDX_PODS       48
+#define IDX_SEL_REQS   8
+#define IDX_SEL_VALUES 48
+#define IDX_OUT        4096
+
+static struct store *new_index_store(size_t max_pods)
+{
+    struct store_config cfg = {.max_pods = max_pods,
+                               .max_labels = IDX_LABELS,
+                               .max_label_bytes = 256,
+                               .stale_after_ms = 5000,
+                               .now_ms = fake_clock};
+    fake_now_ms = 1000;
+    struct store *st = store_new(&cfg);
+    assert_non_null(st);
+    return st;
+}
+
+struct idx_sel {
+    struct wss_selector sel;
+    struct wss_sel_req reqs[IDX_SEL_REQS];
+    struct wss_sel_value values[IDX_SEL_VALUES];
+};
+
+static void parse_sel(const char *text, struct idx_sel *s)
+{
+    struct wss_parse_err err;
+    wss_selector_init(&s->sel, s->reqs, IDX_SEL_REQS, s->values, IDX_SEL_VALUES);
+    assert_int_equal(wss_selector_parse(text, strlen(text), &s->sel, &err), (int)strlen(text));
+}
+
+struct names {
+    char text[IDX_OUT];
+    const struct wss_selector *sel; /* brute force only: filter here */
+    int calls;
+    int stop_after; /* 0: never */
+};
+
+static bool append_name(const struct store_pod_view *p, void *arg)
+{
+    struct names *n = arg;
+    if (n->sel && !wss_selector_matches(n->sel, p->labels, p->nlabels))
+        return true;
+    size_t len = strlen(n->text);
+    snprintf(n->text + len, sizeof(n->text) - len, "%s%s", len ? " " : "", p->name);
+    n->calls++;
+    return n->stop_after == 0 || n->calls < n->stop_after;
+}
+
+/* The pods store_visit_selected walks, as "name name ...", in walk order. */
+static void selected(struct store *st, const char *ns, const struct wss_selector *sel,
+                     struct names *out)
+{
+    *out = (struct names){0};
+    store_visit_selected(st, ns, sel, append_name, out);
+}
+
+/* The same from a brute-force walk of the namespace and the matcher. */
+static void brute_force(struct store *st, const char *ns, const struct wss_selector *sel,
+                        struct names *out)
+{
+    *out = (struct names){.sel = sel};
+    store_visit(st, ns, append_name, out);
+}
+
+static struct store_update idx_upd(const char *ns, const char *name, const char *uid, uint64_t seq,
+                                   const struct wss_label *labels, size_t nlabels)
+{
+    struct store_update u = upd(name, uid, 1, seq, 1);
+    u.ns = ns;
+    u.ns_len = strlen(ns);
+    u.labels = labels;
+    u.nlabels = nlabels;
+    u.sample_time_unix_ms = (int64_t)seq;
+    return u;
+}
+
+#define L(k, v)                                                                                    \
+    {                                                                                              \
+        k, sizeof(k) - 1, v, sizeof(v) - 1                                                         \
+    }
+
+static const struct wss_label lab_web_a[] = {L("app", "web"), L("tier", "a"), L("n", "1")};
+static const struct wss_label lab_web_b[] = {L("app", "web"), L("tier", "b"), L("n", "7")};
+static const struct wss_label lab_chat_a[] = {L("app", "chat"), L("tier", "a")};
+static const struct wss_label lab_chat[] = {L("app", "chat")};
+static const struct wss_label lab_none[] = {L("x", "")};
+static const struct wss_label lab_twice[] = {L("app", "web"), L("app", "chat")};
+
+/* Selectors every kind of requirement: those the index serves, those it cannot, and mixes. */
+static const char *const idx_selectors[] = {
+    "",
+    "app=web",
+    "app==chat",
+    "app=nobody",
+    "app in (chat,web)",
+    "app in (chat,nobody)",
+    "app in (nobody,zz)",
+    "tier in (a,b),app=web",
+    "app=web,tier=a",
+    "app in (web),tier in (a,b)",
+    "app",
+    "!tier",
+    "app!=web",
+    "tier notin (a)",
+    "n>3",
+    "n<3",
+    "x=",
+    "x in (,y)",
+    "app=chat,!tier",
+    "app in (chat,web),n>0",
+};
+
+static void check_every_selector(struct store *st, const char *ns)
+{
+    for (size_t i = 0; i < sizeof(idx_selectors) / sizeof(idx_selectors[0]); i++) {
+        struct idx_sel s;
+        parse_sel(idx_selectors[i], &s);
+        struct names got, want;
+        selected(st, ns, &s.sel, &got);
+        brute_force(st, ns, &s.sel, &want);
+        if (strcmp(got.text, want.text) != 0)
+            fail_msg("ns %s selector \"%s\": index walk \"%s\", brute force \"%s\"", ns,
+                     idx_selectors[i], got.text, want.text);
+    }
+}
+
+#define IDX_PAIR_SZ 96
+
+struct pairs {
+    char text[IDX_PODS * IDX_LABELS][IDX_PAIR_SZ];
+    size_t n;
+};
+
+static bool add_pairs(const struct store_pod_view *p, void *arg)
+{
+    struct pairs *ps = arg;
+    for (size_t i = 0; i < p->nlabels; i++) {
+        bool is_repeat = false;
+        for (size_t j = 0; j < i && !is_repeat; j++)
+            is_repeat = p->labels[j].key_len == p->labels[i].key_len &&
+                        memcmp(p->labels[j].key, p->labels[i].key, p->labels[i].key_len) == 0;
+        if (is_repeat)
+            continue;
+        assert_true(ps->n < IDX_PODS * IDX_LABELS);
+        snprintf(ps->text[ps->n++], IDX_PAIR_SZ, "%s/%.*s=%.*s", p->ns, (int)p->labels[i].key_len,
+                 p->labels[i].key, (int)p->labels[i].value_len, p->labels[i].value);
+    }
+    return true;
+}
+
+static int compare_pair(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The index holds exactly the distinct (namespace, key, value) of the pods held: no more. */
+static void check_postings(struct store *st)
+{
+    static struct pairs ps;
+    ps.n = 0;
+    store_visit(st, NULL, add_pairs, &ps);
+    qsort(ps.text, ps.n, IDX_PAIR_SZ, compare_pair);
+    size_t distinct = 0;
+    for (size_t i = 0; i < ps.n; i++)
+        distinct += i == 0 || strcmp(ps.text[i], ps.text[i - 1]) != 0;
+    assert_int_equal(store_postings(st), distinct);
+}
+
+static void fill_index_table_store(struct store *st)
+{
+    struct store_update ups[] = {
+        idx_upd("ws", "w1", "u1", 1, lab_web_a, 3),    idx_upd("ws", "c1", "u2", 2, lab_chat_a, 2),
+        idx_upd("ws", "w2", "u3", 3, lab_web_b, 3),    idx_upd("ws", "c2", "u4", 4, lab_chat, 1),
+        idx_upd("ws", "x1", "u5", 5, lab_none, 1),     idx_upd("ws", "d1", "u6", 6, lab_twice, 2),
+        idx_upd("other", "w9", "u7", 7, lab_web_a, 3),
+    };
+    assert_int_equal(store_apply(st, ups, sizeof(ups) / sizeof(ups[0]), NULL, NULL, 0), 0);
+}
+
+static void selected_walk_returns_the_matching_pods_in_link_order(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    fill_index_table_store(st);
+    static const struct {
+        const char *selector;
+        const char *want;
+    } cases[] = {
+        {"", "w1 c1 w2 c2 x1 d1"},
+        {"app=web", "w1 w2 d1"},
+        {"app==chat", "c1 c2"}, /* d1's second app label does not count: the first wins */
+        {"app=nobody", ""},
+        {"app in (chat,web)", "w1 c1 w2 c2 d1"},
+        {"app in (nobody,web)", "w1 w2 d1"},
+        {"tier in (a,b),app=web", "w1 w2"},
+        {"app=web,tier=a", "w1"},
+        {"app,!tier", "c2 d1"},
+        {"app!=web", "c1 c2 x1"},
+        {"n>3", "w2"},
+        {"x=", "x1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct idx_sel s;
+        parse_sel(cases[i].selector, &s);
+        struct names got;
+        selected(st, "ws", &s.sel, &got);
+        if (strcmp(got.text, cases[i].want) != 0)
+            fail_msg("selector \"%s\": got \"%s\", want \"%s\"", cases[i].selector, got.text,
+                     cases[i].want);
+    }
+    check_every_selector(st, "ws");
+    check_every_selector(st, "other");
+    check_postings(st);
+    assert_int_equal(store_postings(st), 10);
+    store_free(st);
+}
+
+static void selected_walk_of_an_unknown_namespace_or_no_selector(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    fill_index_table_store(st);
+    struct idx_sel s;
+    parse_sel("app=web", &s);
+    struct names got;
+    selected(st, "nowhere", &s.sel, &got);
+    assert_string_equal(got.text, "");
+    selected(st, "other", NULL, &got);
+    assert_string_equal(got.text, "w9");
+    selected(st, NULL, &s.sel, &got); /* every namespace; the whole store has no set order */
+    assert_int_equal(got.calls, 4);
+    store_free(st);
+}
+
+static void selected_walk_follows_a_label_value_change(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    assert_int_equal(apply1(st, idx_upd("ws", "p", "u1", 1, lab_web_a, 3), NULL), 0);
+    assert_int_equal(apply1(st, idx_upd("ws", "q", "u2", 2, lab_chat, 1), NULL), 0);
+    /* Same UID, newer sequence, app web -> chat: it moves to the end of the link order. */
+    assert_int_equal(apply1(st, idx_upd("ws", "p", "u1", 3, lab_chat_a, 2), NULL), 0);
+    struct idx_sel web, chat, tier_b;
+    parse_sel("app=web", &web);
+    parse_sel("app=chat", &chat);
+    parse_sel("tier=b", &tier_b);
+    struct names got;
+    selected(st, "ws", &web.sel, &got);
+    assert_string_equal(got.text, "");
+    selected(st, "ws", &chat.sel, &got);
+    assert_string_equal(got.text, "q p");
+    /* Replaced by a new UID under the same name, now tier=b. */
+    assert_int_equal(apply1(st, idx_upd("ws", "p", "u9", 4, lab_web_b, 3), NULL), 0);
+    selected(st, "ws", &chat.sel, &got);
+    assert_string_equal(got.text, "q");
+    selected(st, "ws", &tier_b.sel, &got);
+    assert_string_equal(got.text, "p");
+    check_every_selector(st, "ws");
+    check_postings(st);
+    store_free(st);
+}
+
+static void selected_walk_visits_a_pod_once_when_a_value_is_listed_twice(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    fill_index_table_store(st);
+    /* The parser drops repeated values; a hand-built selector may not. */
+    struct wss_sel_value values[] = {{"web", 3}, {"chat", 4}, {"web", 3}};
+    struct wss_sel_req req = {.key = "app", .key_len = 3, .op = WSS_SEL_OP_IN, .nvalues = 3};
+    struct wss_selector sel;
+    wss_selector_init(&sel, &req, 1, values, 3);
+    sel.nreqs = 1;
+    sel.nvalues = 3;
+    struct names got;
+    selected(st, "ws", &sel, &got);
+    assert_string_equal(got.text, "w1 c1 w2 c2 d1");
+    store_free(st);
+}
+
+static void selected_walk_stops_when_the_callback_says_so(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    fill_index_table_store(st);
+    const char *const sels[] = {"app in (chat,web)", "app"}; /* index merge, namespace walk */
+    for (size_t i = 0; i < 2; i++) {
+        struct idx_sel s;
+        parse_sel(sels[i], &s);
+        struct names got = {.stop_after = 2};
+        store_visit_selected(st, "ws", &s.sel, append_name, &got);
+        assert_string_equal(got.text, "w1 c1");
+    }
+    store_free(st);
+}
+
+static void an_in_with_more_values_than_the_merge_holds_walks_the_namespace(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_PODS);
+    fill_index_table_store(st);
+    char text[512] = "app in (web";
+    for (int i = 0; i < STORE_INDEX_MERGE_MAX; i++)
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), ",v%02d", i);
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), ")");
+    struct idx_sel s;
+    parse_sel(text, &s);
+    assert_true(s.reqs[0].nvalues > STORE_INDEX_MERGE_MAX);
+    struct names got;
+    selected(st, "ws", &s.sel, &got);
+    assert_string_equal(got.text, "w1 w2 d1");
+    store_free(st);
+}
+
+/* A deterministic generator for the randomized sequence (xorshift64). */
+static uint64_t idx_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+#define IDX_STEPS    600
+#define IDX_NAMES    24
+#define IDX_BATCH    4
+#define IDX_VALUE_SZ 8
+
+static void index_stays_exact_through_a_random_sequence_of_changes(void **state)
+{
+    (void)state;
+    struct store *st = new_index_store(IDX_NAMES + IDX_BATCH); /* room for a full batch */
+    static const char *const apps[] = {"web", "chat", "nobody"};
+    static const char *const tiers[] = {"a", "b"};
+    static const char *const nss[] = {"ws", "other"};
+    uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+    uint64_t seq = 1;
+    uint64_t uid_gen[IDX_NAMES] = {0};
+    size_t stored = 0, removed = 0, expired = 0;
+    for (int step = 0; step < IDX_STEPS; step++) {
+        struct store_update ups[IDX_BATCH];
+        struct wss_label labels[IDX_BATCH][IDX_LABELS];
+        char names[IDX_BATCH][16], uids[IDX_BATCH][32], nvals[IDX_BATCH][IDX_VALUE_SZ];
+        size_t n = 1 + idx_rand(&rnd) % IDX_BATCH;
+        for (size_t i = 0; i < n; i++) {
+            size_t who = idx_rand(&rnd) % IDX_NAMES;
+            uint64_t kind = idx_rand(&rnd) % 10;
+            if (kind == 0)
+                uid_gen[who]++; /* a replacement: a new UID under the same name */
+            snprintf(names[i], sizeof(names[i]), "p%zu", who);
+            snprintf(uids[i], sizeof(uids[i]), "u%zu-%llu", who, (unsigned long long)uid_gen[who]);
+            snprintf(nvals[i], sizeof(nvals[i]), "%d", (int)(idx_rand(&rnd) % 6));
+            size_t nl = 0;
+            uint64_t mask = idx_rand(&rnd);
+            if (mask & 1)
+                labels[i][nl++] = (struct wss_label){"app", 3, apps[(mask >> 4) % 3],
+                                                     strlen(apps[(mask >> 4) % 3])};
+            if (mask & 2)
+                labels[i][nl++] = (struct wss_label){"tier", 4, tiers[(mask >> 8) % 2], 1};
+            if (mask & 4)
+                labels[i][nl++] = (struct wss_label){"n", 1, nvals[i], strlen(nvals[i])};
+            if ((mask & 8) && nl > 0) /* a repeated key: the first one counts */
+                labels[i][nl++] = (struct wss_label){"app", 3, "web", 3};
+            ups[i] = idx_upd(nss[who % 2], names[i], uids[i], seq++, labels[i], nl);
+            ups[i].is_final = kind == 1;
+        }
+        struct store_apply_result res;
+        assert_int_equal(store_apply(st, ups, n, &res, NULL, 0), 0);
+        stored += res.stored;
+        removed += res.removed;
+        if (idx_rand(&rnd) % 8 == 0) {
+            fake_now_ms += 1500 + (int64_t)(idx_rand(&rnd) % 4000);
+            expired += store_expire(st);
+        } else {
+            fake_now_ms += 10;
+        }
+        check_every_selector(st, "ws");
+        check_every_selector(st, "other");
+        check_postings(st);
+    }
+    /* The sequence did exercise every kind of change. */
+    assert_true(stored > IDX_STEPS);
+    assert_true(removed > 10);
+    assert_true(expired > 10);
+    fake_now_ms += 10 * 5000;
+    store_expire(st);
+    assert_int_equal(store_count(st), 0);
+    assert_int_equal(store_postings(st), 0);
+    store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +971,13 @@ int main(void)
         cmocka_unit_test(namespace_walk_keeps_arrival_order),
         cmocka_unit_test(a_new_namespace_after_a_final_report_in_one_batch_is_walked),
         cmocka_unit_test(readers_and_a_writer_run_together),
+        cmocka_unit_test(selected_walk_returns_the_matching_pods_in_link_order),
+        cmocka_unit_test(selected_walk_of_an_unknown_namespace_or_no_selector),
+        cmocka_unit_test(selected_walk_follows_a_label_value_change),
+        cmocka_unit_test(selected_walk_visits_a_pod_once_when_a_value_is_listed_twice),
+        cmocka_unit_test(selected_walk_stops_when_the_callback_says_so),
+        cmocka_unit_test(an_in_with_more_values_than_the_merge_holds_walks_the_namespace),
+        cmocka_unit_test(index_stays_exact_through_a_random_sequence_of_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
