@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authn_lookup.h"
 #include "kube_client.h"
 #include "kube_config.h"
 
@@ -21,6 +22,8 @@ struct auth_setup {
     struct access_reviewer *access;       /* NULL with always-allow */
     struct authn_config authn;
     struct authz_config authz;
+    bool needs_lookup;                           /* a CA flag is unset and lookup is not skipped */
+    char lookup_unavailable[AUTH_SETUP_ERR_LEN]; /* why there is no client for it; "" = one */
 };
 
 static bool is_set(const char *s)
@@ -70,6 +73,46 @@ static enum ingest_http_auth check_ingest_token(void *arg, const char *token,
     }
 }
 
+/* The client of the ConfigMap lookup. Without a kubeconfig or in-cluster config: an error when
+ * both CA flags are unset (nothing would authenticate a certificate), else a reason to log, as
+ * the Go servers warn and go on. */
+static int lookup_client(struct auth_setup *s, char *err, size_t errlen)
+{
+    const struct adapter_options *o = s->o;
+    if (is_set(o->authn_kubeconfig)) {
+        s->authn_client =
+            client_for("authentication-kubeconfig", o->authn_kubeconfig, "", err, errlen);
+        return s->authn_client != NULL ? 0 : -1;
+    }
+    struct kube_config kc = {0};
+    char why[KUBE_CONFIG_ERR_LEN + KUBE_CLIENT_ERR_LEN];
+    if (kube_config_in_cluster(NULL, &kc, why, sizeof(why)) == 0) {
+        s->authn_client = kube_client_new(&kc, 0, why, sizeof(why));
+        kube_config_clear(&kc);
+        if (s->authn_client != NULL)
+            return 0;
+        snprintf(err, errlen, "wsscale-adapter: in-cluster config: %s", why);
+        return -1;
+    }
+    kube_config_clear(&kc);
+    if (!is_set(o->client_ca_file) && !is_set(o->requestheader_ca_file)) {
+        snprintf(err, errlen,
+                 "wsscale-adapter: --client-ca-file and --requestheader-client-ca-file are not "
+                 "set, so they are looked up in ConfigMap " AUTHN_LOOKUP_NAMESPACE
+                 "/" AUTHN_LOOKUP_NAME ", but --authentication-kubeconfig is not set and the "
+                 "in-cluster config is unavailable (%.300s); give those flags, "
+                 "--authentication-kubeconfig, or --authentication-skip-lookup",
+                 why);
+        return -1;
+    }
+    snprintf(s->lookup_unavailable, sizeof(s->lookup_unavailable),
+             "--%s is not set and the ConfigMap cannot be read: no --authentication-kubeconfig "
+             "and no in-cluster config (%.300s)",
+             is_set(o->client_ca_file) ? "requestheader-client-ca-file" : "client-ca-file", why);
+    s->needs_lookup = false;
+    return 0;
+}
+
 struct auth_setup *auth_setup_new(const struct adapter_options *o, char *err, size_t errlen)
 {
     struct auth_setup *s = calloc(1, sizeof(*s));
@@ -90,6 +133,10 @@ struct auth_setup *auth_setup_new(const struct adapter_options *o, char *err, si
                                       "--authorization-mode=delegated (always-allow for local "
                                       "use)",
                                       err, errlen)) == NULL)
+        goto fail;
+    s->needs_lookup =
+        !o->is_skip_lookup && (!is_set(o->client_ca_file) || !is_set(o->requestheader_ca_file));
+    if (s->needs_lookup && s->authn_client == NULL && lookup_client(s, err, errlen) != 0)
         goto fail;
     if (s->authn_client != NULL) {
         struct token_review_config api = {NULL, o->token_ttl_ms > 0 ? o->token_ttl_ms : -1};
@@ -179,4 +226,28 @@ void auth_setup_access_stats(void *arg, uint64_t *calls, uint64_t *cache_hits, u
     *calls = a.calls;
     *cache_hits = a.cache_hits;
     *errors = a.errors;
+}
+
+struct kube_client *auth_setup_lookup_client(const struct auth_setup *s, const char **why_none)
+{
+    *why_none = s->lookup_unavailable[0] != '\0' ? s->lookup_unavailable : NULL;
+    return s->needs_lookup ? s->authn_client : NULL;
+}
+
+void auth_setup_use_lookup(struct auth_setup *s, const struct authn_lookup_values *v,
+                           bool has_client_ca, bool has_requestheader_ca)
+{
+    const struct adapter_options *o = s->o;
+    if (!is_set(o->client_ca_file))
+        s->authn.has_client_ca = has_client_ca;
+    if (is_set(o->requestheader_ca_file))
+        return; /* the flags win, as in the Go servers: every requestheader value from them */
+    s->authn.has_front_proxy_ca = has_requestheader_ca;
+    s->authn.allowed_names = v->allowed_names.items;
+    s->authn.nallowed_names = v->allowed_names.n;
+    s->authn.username_headers = v->username_headers.items;
+    s->authn.nusername_headers = v->username_headers.n;
+    s->authn.group_headers = v->group_headers.items;
+    s->authn.ngroup_headers = v->group_headers.n;
+    s->authn.extra_prefix = v->extra_prefixes.items[0];
 }

@@ -8,12 +8,15 @@
 #ifndef ADAPTER_AUTH_SETUP_H
 #define ADAPTER_AUTH_SETUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "authn.h"
+#include "authn_lookup.h"
 #include "authz.h"
 #include "ingest_http.h"
+#include "kube_client.h"
 #include "options.h"
 
 #define AUTH_SETUP_ERR_LEN 1024 /* room for a one-line start error, NUL included */
@@ -26,6 +29,18 @@ struct auth_setup;
  * with one line in err naming the flag (a configuration error: exit 2). o is borrowed and must
  * outlive the setup. */
 struct auth_setup *auth_setup_new(const struct adapter_options *o, char *err, size_t errlen);
+
+/* The client for ConfigMap kube-system/extension-apiserver-authentication when it must be read
+ * (a CA flag unset, no --authentication-skip-lookup), else NULL; *why_none is then NULL, or the
+ * reason to log when the lookup was wanted but there is no kubeconfig (one CA flag was given).
+ * Borrowed from s. Not thread-safe. */
+struct kube_client *auth_setup_lookup_client(const struct auth_setup *s, const char **why_none);
+
+/* Applies what the ConfigMap said where the flags are unset: has_client_ca when --client-ca-file
+ * is unset; without --requestheader-client-ca-file the front-proxy CA, allowed names, header
+ * names and extra prefix (the first of the list). v must outlive s. Before the server starts. */
+void auth_setup_use_lookup(struct auth_setup *s, const struct authn_lookup_values *v,
+                           bool has_client_ca, bool has_requestheader_ca);
 
 /* Frees clients, reviewers and configs; accepts NULL. Only after the servers have stopped. */
 void auth_setup_free(struct auth_setup *s);

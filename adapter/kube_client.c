@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* kube_client.c: JSON POSTs to the Kubernetes API over libcurl easy handles kept in a small
- * pool, so connections stay alive between reviews.
- * Does not: retry, follow redirects, use proxies from the environment, or read the JSON.
- * Threads: any number of callers; the pool is under c->lock, a borrowed handle is the caller's. */
+/* kube_client.c: JSON POSTs and GETs to the Kubernetes API over libcurl easy handles kept in a
+ * small pool, so connections stay alive between reviews. Does not: retry, follow redirects, use
+ * proxies from the environment, or read the JSON. Threads: any number of callers; the pool is under
+ * c->lock, a borrowed handle is the caller's. */
 #include "kube_client.h"
 
 #include <errno.h>
@@ -286,22 +286,24 @@ static int bearer_header(struct kube_client *c, struct wss_strbuf *hdr, char *er
 }
 
 /* curl's text, and the system's reason when curl left it out ("Couldn't connect to server"). */
-static void describe_curl_error(CURL *h, CURLcode rc, const char *url, const char *curl_err,
-                                char *err, size_t errlen)
+static void describe_curl_error(CURL *h, CURLcode rc, const char *method, const char *url,
+                                const char *curl_err, char *err, size_t errlen)
 {
     const char *what = curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc);
     long os_errno = 0;
     curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
     const char *why = os_errno != 0 ? strerror((int)os_errno) : NULL;
     if (why != NULL && strstr(what, why) == NULL)
-        snprintf(err, errlen, "POST %s: %s: %s", url, why, what);
+        snprintf(err, errlen, "%s %s: %s: %s", method, url, why, what);
     else
-        snprintf(err, errlen, "POST %s: %s", url, what);
+        snprintf(err, errlen, "%s %s: %s", method, url, what);
 }
 
-long kube_client_post_json(struct kube_client *c, const char *path, const char *body, char **reply,
-                           char *err, size_t errlen)
+/* One call: POST with body, or GET when body is NULL. */
+static long request(struct kube_client *c, const char *path, const char *body, char **reply,
+                    char *err, size_t errlen)
 {
+    const char *method = body != NULL ? "POST" : "GET";
     *reply = NULL;
     struct wss_strbuf url = {0}, auth = {0}, out;
     wss_strbuf_init(&out, KUBE_CLIENT_MAX_REPLY);
@@ -312,34 +314,40 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
 
     wss_strbuf_printf(&url, "%s%s", c->server, path);
     if (url.is_failed) {
-        snprintf(err, errlen, "POST %s%s: out of memory", c->server, path);
+        snprintf(err, errlen, "%s %s%s: out of memory", method, c->server, path);
         goto done;
     }
     char why[KUBE_CLIENT_ERR_LEN];
     if (bearer_header(c, &auth, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "POST %s: %s", url.data, why);
+        snprintf(err, errlen, "%s %s: %s", method, url.data, why);
         goto done;
     }
-    const char *lines[] = {"Content-Type: application/json", "Accept: application/json",
-                           "Expect:", auth.data};
+    const char *lines[] = {body != NULL ? "Content-Type: application/json" : NULL,
+                           "Accept: application/json", "Expect:", auth.data};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        struct curl_slist *grown =
-            lines[i] != NULL ? curl_slist_append(headers, lines[i]) : headers;
+        if (lines[i] == NULL)
+            continue;
+        struct curl_slist *grown = curl_slist_append(headers, lines[i]);
         if (grown == NULL || auth.is_failed) {
-            snprintf(err, errlen, "POST %s: out of memory", url.data);
+            snprintf(err, errlen, "%s %s: out of memory", method, url.data);
             goto done;
         }
         headers = grown;
     }
     h = borrow(c);
     if (h == NULL) {
-        snprintf(err, errlen, "POST %s: curl_easy_init failed", url.data);
+        snprintf(err, errlen, "%s %s: curl_easy_init failed", method, url.data);
         goto done;
     }
     curl_easy_setopt(h, CURLOPT_URL, url.data);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    if (body != NULL) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else {
+        /* a pooled handle may have POSTed last time */
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
@@ -351,10 +359,10 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
     curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
     if (rc != CURLE_OK) {
         if (rc == CURLE_WRITE_ERROR && out.is_failed)
-            snprintf(err, errlen, "POST %s: reply larger than %d bytes", url.data,
+            snprintf(err, errlen, "%s %s: reply larger than %d bytes", method, url.data,
                      KUBE_CLIENT_MAX_REPLY);
         else
-            describe_curl_error(h, rc, url.data, curl_err, err, errlen);
+            describe_curl_error(h, rc, method, url.data, curl_err, err, errlen);
         /* a handle that failed mid-transfer starts afresh next time */
         curl_easy_cleanup(h);
         h = NULL;
@@ -366,7 +374,7 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
     if (*reply == NULL)
         *reply = strdup("");
     if (*reply == NULL) {
-        snprintf(err, errlen, "POST %s: out of memory", url.data);
+        snprintf(err, errlen, "%s %s: out of memory", method, url.data);
         code = -1;
     }
 done:
@@ -377,4 +385,16 @@ done:
     wss_strbuf_free(&auth);
     wss_strbuf_free(&out);
     return code;
+}
+
+long kube_client_post_json(struct kube_client *c, const char *path, const char *body, char **reply,
+                           char *err, size_t errlen)
+{
+    return request(c, path, body, reply, err, errlen);
+}
+
+long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
+                          size_t errlen)
+{
+    return request(c, path, NULL, reply, err, errlen);
 }

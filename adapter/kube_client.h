@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* kube_client.h: JSON POSTs to the Kubernetes API (TokenReview, SubjectAccessReview) over
- * libcurl, with the TLS and credentials of a kube_config, timeouts, and kept-alive connections.
+/* kube_client.h: JSON POSTs (TokenReview, SubjectAccessReview) and GETs (a ConfigMap) to the
+ * Kubernetes API over libcurl, with the TLS and credentials of a kube_config, timeouts, and
+ * kept-alive connections.
  * Does not: build or read the review documents (token_review.c, access_review.c do), or retry.
- * Threads: kube_client_post_json may be called from any number of threads at once; each call
- * borrows one pooled curl handle. */
+ * Threads: kube_client_post_json / _get_json may be called from any number of threads at once; each
+ * call borrows one pooled curl handle. */
 #ifndef ADAPTER_KUBE_CLIENT_H
 #define ADAPTER_KUBE_CLIENT_H
 
@@ -33,5 +34,10 @@ void kube_client_free(struct kube_client *c);
  * Thread-safe. */
 long kube_client_post_json(struct kube_client *c, const char *path, const char *body, char **reply,
                            char *err, size_t errlen);
+
+/* GETs server + path with Accept: application/json, on the same pool, credentials and timeout
+ * as kube_client_post_json, with the same results (errors begin "GET <url>: "). Thread-safe. */
+long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
+                          size_t errlen);
 
 #endif

@@ -20,6 +20,7 @@
 #include "api_metrics.h"
 #include "api_status.h"
 #include "auth_setup.h"
+#include "authn_lookup_watch.h"
 #include "health.h"
 #include "ingest_http.h"
 #include "options.h"
@@ -58,6 +59,48 @@ static void on_done(const struct wss_http_req *req, unsigned status, double seco
     const char *kind =
         self_metrics_route_kind(wss_http_req_route(req), wss_http_req_param(req, "name"));
     self_metrics_request(arg, kind, status, seconds);
+}
+
+/* Reads ConfigMap kube-system/extension-apiserver-authentication when a CA flag is unset and
+ * applies it; *lookup stays NULL without a lookup. -1 (one line printed) when start must fail. */
+static int lookup_authn(const struct adapter_options *o, struct auth_setup *auth,
+                        struct authn_lookup_watch **lookup)
+{
+    const char *why_none = NULL;
+    struct kube_client *client = auth_setup_lookup_client(auth, &why_none);
+    if (why_none != NULL)
+        WSS_WARN("WARNING: no authentication ConfigMap lookup", WSS_KV_STR("why", why_none));
+    if (client == NULL)
+        return 0;
+    char err[AUTHN_LOOKUP_WATCH_ERR_LEN];
+    struct authn_lookup_watch_config lc = {client, NULL, o->authn_config_refresh_ms};
+    if ((*lookup = authn_lookup_watch_new(&lc, err, sizeof(err))) == NULL) {
+        if (!o->is_tolerate_lookup_failure) {
+            fprintf(stderr,
+                    "wsscale-adapter: %s; --authentication-tolerate-lookup-failure starts "
+                    "without it\n",
+                    err);
+            return -1;
+        }
+        WSS_WARN("WARNING: --authentication-tolerate-lookup-failure: serving without the CAs of "
+                 "the authentication ConfigMap",
+                 WSS_KV_STR("error", err));
+        return 0;
+    }
+    const struct authn_lookup_values *v = authn_lookup_watch_values(*lookup);
+    const char *cf = authn_lookup_watch_client_ca_file(*lookup);
+    const char *rf = authn_lookup_watch_requestheader_ca_file(*lookup);
+    auth_setup_use_lookup(auth, v, cf != NULL, rf != NULL);
+    if (o->requestheader_ca_file[0] == '\0' && v->extra_prefixes.n > 1)
+        WSS_WARN("the authentication ConfigMap lists several extra-header prefixes; only the "
+                 "first is used",
+                 WSS_KV_STR("prefix", v->extra_prefixes.items[0]));
+    WSS_INFO("read the authentication ConfigMap",
+             WSS_KV_BOOL("client_ca", o->client_ca_file[0] == '\0' && cf != NULL),
+             WSS_KV_BOOL("requestheader_ca", o->requestheader_ca_file[0] == '\0' && rf != NULL),
+             WSS_KV_UINT("allowed_names", v->allowed_names.n),
+             WSS_KV_INT("refresh_ms", o->authn_config_refresh_ms));
+    return 0;
 }
 
 static int make_source(const struct adapter_options *o, struct store *st, struct metric_source *src,
@@ -100,6 +143,7 @@ int main(int argc, char **argv)
     struct health *health = NULL;
     struct ingest_http *ingest = NULL;
     struct api_gate *gate = NULL;
+    struct authn_lookup_watch *lookup = NULL;
     struct wss_http_router *router = wss_http_router_new(), *mrouter = wss_http_router_new();
     struct wss_http_server *server = NULL, *mserver = NULL;
     struct store_config stc = {.max_pods = (size_t)o->max_pods,
@@ -108,6 +152,10 @@ int main(int argc, char **argv)
     struct auth_setup *auth = auth_setup_new(o, err, sizeof(err));
     if (auth == NULL || make_source(o, st, &src, err, sizeof(err)) != 0)
         goto bad_config;
+    rc = 1; /* the ConfigMap unreadable is not a configuration error */
+    if (lookup_authn(o, auth, &lookup) != 0)
+        goto out;
+    rc = 2;
     const char *names[MAX_SANS];
     struct serving_cert_request creq = {o->cert_dir, names, cert_names(o, names, host), 0};
     if (o->tls_cert_file[0] == '\0') {
@@ -147,11 +195,15 @@ int main(int argc, char **argv)
     }
     struct wss_http_ca_bundle cas[2];
     size_t ncas = 0;
-    if (o->requestheader_ca_file[0] != '\0')
-        cas[ncas++] =
-            (struct wss_http_ca_bundle){AUTHN_BUNDLE_FRONT_PROXY, o->requestheader_ca_file};
-    if (o->client_ca_file[0] != '\0')
-        cas[ncas++] = (struct wss_http_ca_bundle){AUTHN_BUNDLE_CLIENT, o->client_ca_file};
+    const char *rh_ca = o->requestheader_ca_file, *client_ca = o->client_ca_file;
+    if (rh_ca[0] == '\0' && lookup != NULL)
+        rh_ca = authn_lookup_watch_requestheader_ca_file(lookup);
+    if (client_ca[0] == '\0' && lookup != NULL)
+        client_ca = authn_lookup_watch_client_ca_file(lookup);
+    if (rh_ca != NULL && rh_ca[0] != '\0')
+        cas[ncas++] = (struct wss_http_ca_bundle){AUTHN_BUNDLE_FRONT_PROXY, rh_ca};
+    if (client_ca != NULL && client_ca[0] != '\0')
+        cas[ncas++] = (struct wss_http_ca_bundle){AUTHN_BUNDLE_CLIENT, client_ca};
     struct wss_http_server_config hc = {
         .host = o->bind_address,
         .port = (uint16_t)o->secure_port,
@@ -174,6 +226,10 @@ int main(int argc, char **argv)
     if ((server = wss_http_server_start(&hc, router, err, sizeof(err))) == NULL ||
         (mserver = wss_http_server_start(&mhc, mrouter, err, sizeof(err))) == NULL) {
         WSS_ERROR("cannot serve", WSS_KV_STR("error", err));
+        goto out;
+    }
+    if (lookup != NULL && authn_lookup_watch_start(lookup, err, sizeof(err)) != 0) {
+        WSS_ERROR("cannot watch the authentication ConfigMap", WSS_KV_STR("error", err));
         goto out;
     }
     WSS_INFO("started", WSS_KV_UINT("port", wss_http_server_port(server)),
@@ -201,6 +257,7 @@ out:
     wss_http_router_free(mrouter);
     if (src.ops != NULL)
         src.ops->destroy(src.self);
+    authn_lookup_watch_free(lookup); /* after the servers: authn borrows its values */
     auth_setup_free(auth);
     store_free(st);
     curl_global_cleanup();

@@ -41,10 +41,14 @@ static const struct wss_flag flag_table[] = {
                   "are always in it."),
     WSS_FLAG_STRING("client-ca-file", &o.client_ca_file, "",
                     "CA bundle for client certificates: a verified one authenticates as CN = "
-                    "user, O = groups."),
+                    "user, O = groups. Unset: client-ca-file of ConfigMap "
+                    "kube-system/extension-apiserver-authentication, kept up to date."),
     WSS_FLAG_STRING("requestheader-client-ca-file", &o.requestheader_ca_file, "",
                     "CA bundle of the aggregator's front-proxy client certificate; only a "
-                    "request with such a certificate may name its user in request headers."),
+                    "request with such a certificate may name its user in request headers. "
+                    "Unset: this CA (kept up to date) and the other --requestheader-* values "
+                    "come from ConfigMap kube-system/extension-apiserver-authentication; those "
+                    "values are read at start, a change of them applies on restart."),
     WSS_FLAG_LIST("requestheader-allowed-names", &o.allowed_names, NULL,
                   "Front-proxy certificate CNs allowed to name the user (e.g. "
                   "front-proxy-client); none = any CN."),
@@ -55,7 +59,18 @@ static const struct wss_flag flag_table[] = {
     WSS_FLAG_STRING("requestheader-extra-headers-prefix", &o.extra_headers_prefix,
                     "X-Remote-Extra-", "Prefix of the request headers holding extra values."),
     WSS_FLAG_STRING("authentication-kubeconfig", &o.authn_kubeconfig, "",
-                    "kubeconfig for TokenReview; unset: the in-cluster service account."),
+                    "kubeconfig for TokenReview and the authentication ConfigMap lookup; "
+                    "unset: the in-cluster service account."),
+    WSS_FLAG_BOOL("authentication-skip-lookup", &o.is_skip_lookup, "false",
+                  "Do not read ConfigMap kube-system/extension-apiserver-authentication: only "
+                  "the --client-ca-file / --requestheader-* flags count."),
+    WSS_FLAG_BOOL("authentication-tolerate-lookup-failure", &o.is_tolerate_lookup_failure, "false",
+                  "When that ConfigMap cannot be read at start, log a warning and serve without "
+                  "its CAs (false: refuse to start)."),
+    WSS_FLAG_DURATION("authentication-config-refresh", &o.authn_config_refresh_ms, "1m",
+                      "How often that ConfigMap is read again, so rotated CAs are used; a "
+                      "failed read is retried sooner, backed off up to this period.",
+                      .min = 1),
     WSS_FLAG_STRING("authorization-kubeconfig", &o.authz_kubeconfig, "",
                     "kubeconfig for SubjectAccessReview; unset: the in-cluster service account."),
     WSS_FLAG_ENUM("authorization-mode", &o.authz_mode, "delegated",
@@ -132,7 +147,9 @@ int options_check(const struct adapter_options *opt, char *err, size_t errlen)
     }
     if (opt->allowed_names.n > 0 && !is_set(opt->requestheader_ca_file)) {
         snprintf(err, errlen,
-                 "%s: --requestheader-allowed-names needs --requestheader-client-ca-file", p);
+                 "%s: --requestheader-allowed-names needs --requestheader-client-ca-file "
+                 "(without it every --requestheader-* value comes from the ConfigMap)",
+                 p);
         return -1;
     }
     if (opt->username_headers.n == 0 || opt->group_headers.n == 0 ||

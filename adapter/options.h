@@ -37,6 +37,9 @@ struct adapter_options {
     int source;      /* enum options_source */
     int64_t token_ttl_ms, authz_allowed_ttl_ms, authz_denied_ttl_ms;
     int64_t prometheus_timeout_ms, stale_after_ms;
+    /* The kube-system/extension-apiserver-authentication lookup. */
+    bool is_skip_lookup, is_tolerate_lookup_failure;
+    int64_t authn_config_refresh_ms;
     struct wss_hostport metrics_bind;
 };
 

@@ -88,7 +88,7 @@ PORT=$(wss_free_port)
 MPORT=$(wss_free_port)
 URL="https://127.0.0.1:$PORT"
 wss_start adapter taskset -c "$SERVER_CPU" "$ADAPTER" --secure-port "$PORT" --bind-address 127.0.0.1 \
-  --cert-dir "$WSS_TMP/certs" --authorization-mode=always-allow --ingest-auth=none \
+  --cert-dir "$WSS_TMP/certs" --authorization-mode=always-allow --ingest-auth=none --authentication-skip-lookup \
   --metrics-bind-address "127.0.0.1:$MPORT" --max-pods "$((PODS * 2))" --stale-after=10m \
   --log-level warn
 ADAPTER_PID=${WSS_PIDS[-1]}

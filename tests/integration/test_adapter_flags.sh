@@ -13,7 +13,8 @@ ADAPTER="$WSS_BUILD_DIR/adapter/wsscale-adapter"
 [ -x "$ADAPTER" ] || wss_fail "missing $ADAPTER: build the wsscale-adapter target"
 PORT=$(wss_free_port)
 MPORT=$(wss_free_port)
-LOCAL=(--ingest-auth=none --authorization-mode=always-allow)
+# Local use: no Kubernetes API at all, so no lookup of the authentication ConfigMap either.
+LOCAL=(--ingest-auth=none --authorization-mode=always-allow --authentication-skip-lookup)
 BASE=(--bind-address 127.0.0.1 --secure-port "$PORT" --metrics-bind-address "127.0.0.1:$MPORT"
   --cert-dir "$WSS_TMP/certs")
 
@@ -45,6 +46,12 @@ refused 'wsscale-adapter: --authorization-kubeconfig is not set and the in-clust
   --ingest-auth=none
 refused "wsscale-adapter: --authentication-kubeconfig: $WSS_TMP/nope.yaml" "${LOCAL[@]}" \
   --authentication-kubeconfig "$WSS_TMP/nope.yaml"
+refused 'wsscale-adapter: --client-ca-file and --requestheader-client-ca-file are not set, so they are looked up in ConfigMap kube-system/extension-apiserver-authentication' \
+  --ingest-auth=none --authorization-mode=always-allow
+refused 'invalid value "yes please" for --authentication-skip-lookup' "${LOCAL[@]}" \
+  --authentication-skip-lookup='yes please'
+refused 'invalid value "0s" for --authentication-config-refresh' "${LOCAL[@]}" \
+  --authentication-config-refresh 0s
 refused 'invalid value "maybe" for --authorization-mode' --authorization-mode maybe
 refused 'invalid value "sometimes" for --ingest-auth' --ingest-auth sometimes
 refused 'invalid value "70000" for --secure-port' "${LOCAL[@]}" --secure-port 70000
@@ -64,9 +71,14 @@ for flag in secure-port bind-address tls-cert-file tls-private-key-file cert-dir
   authorization-kubeconfig authorization-mode authorization-always-allow-paths \
   authentication-token-webhook-cache-ttl authorization-webhook-cache-authorized-ttl \
   authorization-webhook-cache-unauthorized-ttl ingest-auth sidecar-audience source prometheus-url \
-  prometheus-timeout stale-after max-pods metrics-bind-address threads log-level log-format; do
+  prometheus-timeout stale-after max-pods metrics-bind-address threads log-level log-format \
+  authentication-skip-lookup authentication-tolerate-lookup-failure \
+  authentication-config-refresh; do
   grep -q -- "--$flag" "$WSS_TMP/help" || wss_fail "--help lacks --$flag"
 done
+
+grep -q 'a change of them applies on restart' "$WSS_TMP/help" ||
+  wss_fail "--help does not say when ConfigMap header settings apply"
 
 # A good local start with the serving pair given as files (no --cert-dir pair is made) warns
 # loudly, and a second one on the same port fails with exit 1.

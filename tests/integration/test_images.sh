@@ -90,7 +90,7 @@ is_running() { [ "$(podman inspect --format '{{.State.Running}}' "$1")" = true ]
 
 # Arguments that keep each program up on its own, with no network and no cluster.
 declare -A STANDALONE_ARGS=(
-  [adapter]="--ingest-auth=none --authorization-mode=always-allow"
+  [adapter]="--ingest-auth=none --authorization-mode=always-allow --authentication-skip-lookup"
   [sidecar]="--pod-namespace=ns --pod-name=pod --pod-uid=uid --labels-file="
   [server]=""
 )

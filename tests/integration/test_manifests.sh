@@ -6,8 +6,9 @@
 #   unknown-field walk, whose self-test must catch planted errors) and its policy checks; every
 #   flag and WSSCALE_* variable given to our programs exists in their --help; the make-certs
 #   certificate verifies for both Service names and is the caBundle and the sidecars' CA; the
-#   adapter starts with exactly the rendered arguments and files (copy-authn-config.sh output)
-#   and serves /livez and discovery over that certificate; the scrape config passes promtool.
+#   adapter starts with exactly the rendered arguments (plus --authentication-skip-lookup: no
+#   cluster holds the authentication ConfigMap here) and serves /livez and discovery over that
+#   certificate; the scrape config passes promtool.
 # Does not: apply anything to a cluster, or run the example pod (the podman test does).
 # Threads: n/a (one shell; one adapter at a time).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
@@ -138,28 +139,7 @@ done
 [ "$(objfield "$R/overlays_example-make-certs.yaml" ConfigMap wsscale-adapter-ca .metadata.namespace)" = \
   ws-demo ] || wss_fail "the sidecars' CA ConfigMap is not in ws-demo"
 
-# --- copy-authn-config.sh turns the kube-system ConfigMap into the adapter's files and lists ----
-jq -n --rawfile ca "$C/ca.crt" '{apiVersion: "v1", kind: "ConfigMap", data: {
-  "client-ca-file": $ca, "requestheader-client-ca-file": $ca,
-  "requestheader-allowed-names": "[\"front-proxy-client\",\"aggregator\"]",
-  "requestheader-group-headers": "[\"X-Remote-Group\"]"}}' >"$WSS_TMP/ext-auth.json"
-"$SRC/scripts/copy-authn-config.sh" --from-file "$WSS_TMP/ext-auth.json" --print >"$WSS_TMP/authn.json"
-[ "$(jq -r '.data["requestheader-allowed-names"]' "$WSS_TMP/authn.json")" = front-proxy-client,aggregator ] ||
-  wss_fail "allowed names not turned into a list: $(cat "$WSS_TMP/authn.json")"
-[ "$(jq -r '.data["requestheader-username-headers"] + " " + .data["requestheader-extra-headers-prefix"]' \
-  "$WSS_TMP/authn.json")" = "X-Remote-User X-Remote-Extra-" ] || wss_fail "missing lists lost their defaults"
-[ "$(jq -r '.metadata.namespace + "/" + .metadata.name' "$WSS_TMP/authn.json")" = \
-  wsscale-system/wsscale-adapter-authn ] || wss_fail "wrong ConfigMap name"
-jq 'del(.data["client-ca-file"])' "$WSS_TMP/ext-auth.json" >"$WSS_TMP/no-ca.json"
-! "$SRC/scripts/copy-authn-config.sh" --from-file "$WSS_TMP/no-ca.json" --print >/dev/null 2>"$WSS_TMP/no-ca.err" ||
-  wss_fail "a ConfigMap without client-ca-file was copied"
-grep -qF "cannot convert" "$WSS_TMP/no-ca.err" || wss_fail "no reason given: $(cat "$WSS_TMP/no-ca.err")"
-
-# --- the adapter runs with the rendered arguments, the Secret and the authn ConfigMap -------------
-mkdir -p "$WSS_TMP/authn"
-for k in client-ca.crt requestheader-client-ca.crt; do
-  jq -r --arg k "$k" '.data[$k]' "$WSS_TMP/authn.json" >"$WSS_TMP/authn/$k"
-done
+# --- the adapter runs with the rendered arguments and the Secret ------------------------------------
 mapfile -t ARGS < <(objfield "$MC" Deployment wsscale-adapter \
   '.spec.template.spec.containers[0].args[]')
 PORT=$(wss_free_port)
@@ -167,21 +147,17 @@ MPORT=$(wss_free_port)
 RUN=()
 for a in "${ARGS[@]}"; do
   a=${a//\/var\/run\/serving-cert/$C}
-  a=${a//\/etc\/wsscale\/authn/$WSS_TMP/authn}
   case $a in
   --secure-port=*) a="--secure-port=$PORT" ;;
   --metrics-bind-address=*) a="--metrics-bind-address=127.0.0.1:$MPORT" ;;
   esac
   RUN+=("$a")
 done
-# No cluster here: no TokenReview or SubjectAccessReview to ask.
-env -i PATH="$PATH" \
-  WSSCALE_REQUESTHEADER_ALLOWED_NAMES="$(jq -r '.data["requestheader-allowed-names"]' "$WSS_TMP/authn.json")" \
-  WSSCALE_REQUESTHEADER_USERNAME_HEADERS="$(jq -r '.data["requestheader-username-headers"]' "$WSS_TMP/authn.json")" \
-  WSSCALE_REQUESTHEADER_GROUP_HEADERS="$(jq -r '.data["requestheader-group-headers"]' "$WSS_TMP/authn.json")" \
-  WSSCALE_REQUESTHEADER_EXTRA_HEADERS_PREFIX="$(jq -r '.data["requestheader-extra-headers-prefix"]' "$WSS_TMP/authn.json")" \
-  "${BIN[wsscale-adapter]}" "${RUN[@]}" --bind-address=127.0.0.1 --ingest-auth=none \
-  --authorization-mode=always-allow >"$WSS_TMP/adapter.log" 2>&1 &
+# No cluster here: no TokenReview or SubjectAccessReview to ask, no authentication ConfigMap to
+# read (test_adapter_authn_lookup.sh covers that lookup against the API stand-in).
+env -i PATH="$PATH" "${BIN[wsscale-adapter]}" "${RUN[@]}" --bind-address=127.0.0.1 \
+  --ingest-auth=none --authorization-mode=always-allow --authentication-skip-lookup \
+  >"$WSS_TMP/adapter.log" 2>&1 &
 WSS_PIDS+=($!)
 SVC=wsscale-adapter.wsscale-system.svc
 CURL=(curl -sf --max-time 5 --cacert "$C/ca.crt" --resolve "$SVC:$PORT:127.0.0.1")

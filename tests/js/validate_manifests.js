@@ -349,6 +349,9 @@ function policyChecks(files) {
     "the adapter runs non-root with a read-only root file system");
   expect(ac.livenessProbe.httpGet.path === "/livez" && ac.readinessProbe.httpGet.path === "/readyz",
     "the adapter's probes are /livez and /readyz");
+  expect(!ac.args.some((a) => /^--(client-ca-file|requestheader-|authentication-skip-lookup)/.test(a)) &&
+    !(ac.env || []).some((e) => e.name.startsWith("WSSCALE_REQUESTHEADER_")),
+    "the adapter reads kube-system/extension-apiserver-authentication itself (no CA or requestheader flags, no skip-lookup)");
   expect(find("PodDisruptionBudget", "wsscale-adapter").length === 1, "the adapter has a PDB");
   const api = Object.fromEntries(find("APIService").map((o) => [o.metadata.name, o.spec]));
   for (const n of ["v1beta2.custom.metrics.k8s.io", "v1beta1.custom.metrics.k8s.io", "v1beta1.external.metrics.k8s.io"]) {

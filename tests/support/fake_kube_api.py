@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 # fake_kube_api.py: the one Kubernetes API stand-in of the tests: TokenReview and
-# SubjectAccessReview over HTTPS, answered as the apiserver answers them, every request recorded.
-# Does not: implement RBAC, JWTs or any other API; answers come from the --tokens / --sar-rules files.
+# SubjectAccessReview over HTTPS, answered as the apiserver answers them, and GET of ConfigMap
+# kube-system/extension-apiserver-authentication; every request recorded.
+# Does not: implement RBAC, JWTs or any other API; answers come from the --tokens / --sar-rules
+# files, and the ConfigMap from --configmap (re-read on every GET, so a test can rotate it; a
+# file holding a Status document is answered with that Status and its code).
 # Threads: one thread per connection (ThreadingHTTPServer); the record file is under one lock.
 #
 # fake_kube_api.py --cert C --key K --client-ca CA --port-file F --record R.jsonl
 #     [--tokens T.json] [--sar-rules R.json] [--caller-token T] [--delay-ms N] [--fail-status CODE]
+#     [--configmap CM.json]
 # Listens on 127.0.0.1, port 0; writes the port to F (atomically) once listening.
 
 import argparse
@@ -20,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews"
 SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+AUTHN_CM_PATH = "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication"
 MAX_BODY = 3 * 1024 * 1024  # the apiserver's request body limit
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
@@ -169,6 +174,20 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_configmap(self):
+        name = self.server.state.args.configmap
+        try:
+            with open(name or "", encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            self.send_json(404, status_doc(404, 'configmaps "extension-apiserver-authentication" '
+                                                'not found'))
+            return
+        if isinstance(doc, dict) and doc.get("kind") == "Status":
+            self.send_json(int(doc.get("code", 500)), doc)
+            return
+        self.send_json(200, doc)
+
     def handle_any(self, method):
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
@@ -195,6 +214,9 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/version":
             self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0",
                                  "platform": "linux/amd64"})
+            return
+        if method == "GET" and path == AUTHN_CM_PATH:
+            self.send_configmap()
             return
         if path not in (TOKEN_REVIEW_PATH, SAR_PATH):
             self.send_json(404, status_doc(404, "the server could not find the requested "
@@ -267,6 +289,7 @@ def main():
     p.add_argument("--caller-token")
     p.add_argument("--delay-ms", type=int, default=0)
     p.add_argument("--fail-status", type=int, default=0)
+    p.add_argument("--configmap")
     args = p.parse_args()
 
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -117,6 +117,10 @@ int fake_kube_start(struct fake_kube *f, const char *pki_dir, const struct fake_
         argv[n++] = "--fail-status";
         argv[n++] = fail;
     }
+    if (o->configmap_file != NULL) {
+        argv[n++] = "--configmap";
+        argv[n++] = (char *)o->configmap_file;
+    }
     argv[n] = NULL;
     int rc = posix_spawn(&f->pid, argv[0], NULL, NULL, argv, environ);
     if (rc != 0) {

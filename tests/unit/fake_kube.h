@@ -20,6 +20,7 @@ struct fake_kube_opts {
     const char *caller_token;
     int delay_ms;
     int fail_status;
+    const char *configmap_file; /* --configmap: the authentication ConfigMap, read on each GET */
 };
 
 struct fake_kube {

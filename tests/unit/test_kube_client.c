@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_kube_client.c: POSTs to the Kubernetes API stand-in: client-certificate and bearer
- * authentication, token file rotation, a CA that does not match, refused and timed-out calls,
- * and inline kubeconfig material that outlives its kube_config. */
+ * authentication, GETs on the same pool, token file rotation, a CA that does not match, refused and
+ * timed-out calls, and inline kubeconfig material that outlives its kube_config. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +122,58 @@ static void no_credentials_get_the_apiservers_401_status(void **state)
     free(reply);
     kube_client_free(c);
     fake_kube_stop(&f);
+}
+
+static void get_sends_no_body_and_reads_the_reply_after_a_post(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    assert_int_equal(fake_kube_start(&f, pki, NULL), 0);
+    struct kube_config cfg = cert_config(f.server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char *reply = NULL;
+    /* the POST first, so the GET reuses a pooled handle that last sent a body */
+    long code = kube_client_post_json(c, "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                                      SAR_BODY, &reply, err, sizeof(err));
+    assert_int_equal(code, 201);
+    free(reply);
+    code = kube_client_get_json(c, "/version", &reply, err, sizeof(err));
+    assert_int_equal(code, 200);
+    cJSON *doc = cJSON_Parse(reply);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItem(doc, "gitVersion")->valuestring, "v1.30.0");
+    cJSON_Delete(doc);
+    free(reply);
+    code = kube_client_get_json(c, "/api/v1/nothing", &reply, err, sizeof(err));
+    assert_int_equal(code, 404);
+    free(reply);
+
+    cJSON *all = fake_kube_records(&f);
+    assert_int_equal(cJSON_GetArraySize(all), 3);
+    assert_string_equal(record_field(all, 1, "method")->valuestring, "GET");
+    assert_string_equal(record_field(all, 1, "path")->valuestring, "/version");
+    assert_string_equal(record_field(all, 1, "content_type")->valuestring, "");
+    assert_string_equal(record_field(all, 1, "client_cn")->valuestring, "alice");
+    assert_true(cJSON_IsNull(record_field(all, 1, "body")));
+    cJSON_Delete(all);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
+static void get_of_a_refused_connection_names_the_method_and_url(void **state)
+{
+    (void)state;
+    struct kube_config cfg = {.server = "https://127.0.0.1:1", .ca_file = pki_file("ca-srv.crt")};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    char *reply = NULL;
+    assert_int_equal(kube_client_get_json(c, "/api/v1/x", &reply, err, sizeof(err)), -1);
+    assert_null(reply);
+    assert_non_null(strstr(err, "GET https://127.0.0.1:1/api/v1/x: Connection refused"));
+    kube_client_free(c);
 }
 
 struct token_dir {
@@ -332,6 +384,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(client_certificate_authenticates_and_body_arrives_verbatim),
         cmocka_unit_test(no_credentials_get_the_apiservers_401_status),
+        cmocka_unit_test(get_sends_no_body_and_reads_the_reply_after_a_post),
+        cmocka_unit_test(get_of_a_refused_connection_names_the_method_and_url),
         cmocka_unit_test(bearer_token_file_is_read_again_on_every_call),
         cmocka_unit_test(fixed_token_is_sent_when_there_is_no_file),
         cmocka_unit_test(server_certificate_from_another_ca_is_refused),
