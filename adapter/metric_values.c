@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* First allocation, in items; doubled after. */
 #define METRIC_VALUES_FIRST_CAP 16
@@ -24,6 +25,23 @@ int metric_values_append(struct metric_values *vals, const struct metric_value *
     }
     vals->items[vals->n++] = *v;
     return WSS_SRC_OK;
+}
+
+/* Copies src into dst of cap bytes, cut to fit, always NUL-terminated. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void metric_value_init(struct metric_value *v, const char *ns, const char *name)
+{
+    memset(v, 0, sizeof(*v));
+    copy_cut(v->namespace_, sizeof(v->namespace_), ns);
+    copy_cut(v->name, sizeof(v->name), name != NULL ? name : "");
 }
 
 void metric_values_free(struct metric_values *vals)

@@ -11,6 +11,9 @@
  * unchanged). Not thread-safe on the same list. */
 int metric_values_append(struct metric_values *vals, const struct metric_value *v);
 
+/* Zeroes *v and sets its namespace and name (name NULL: ""), each cut to fit its field. Pure. */
+void metric_value_init(struct metric_value *v, const char *ns, const char *name);
+
 /* Frees the items and empties the list (reusable after); accepts NULL. */
 void metric_values_free(struct metric_values *vals);
 

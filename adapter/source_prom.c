@@ -408,20 +408,9 @@ static bool group_matches(const struct source_prom *s, const struct answer *a, c
     return false;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static void fill_value(const char *ns, const struct pod_group *g, struct metric_value *out)
 {
-    memset(out, 0, sizeof(*out));
-    copy_str(out->namespace_, sizeof(out->namespace_), ns);
-    copy_str(out->name, sizeof(out->name), g->name);
+    metric_value_init(out, ns, g->name);
     out->milli_value = g->milli_value;
     out->timestamp_unix_ms = g->timestamp_ms;
     out->window_ms = SOURCE_PROM_WINDOW_MS;
@@ -485,8 +474,7 @@ static int sum_matching(void *self, const char *metric, const char *ns,
     int rc = ask(s, ns, NULL, &a);
     if (rc != WSS_SRC_OK)
         return rc;
-    memset(out, 0, sizeof(*out));
-    copy_str(out->namespace_, sizeof(out->namespace_), ns);
+    metric_value_init(out, ns, NULL);
     out->window_ms = SOURCE_PROM_WINDOW_MS;
     for (size_t i = 0; i < a.n;) {
         struct pod_group g;

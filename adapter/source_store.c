@@ -30,20 +30,9 @@ static int64_t to_milli(uint64_t count)
     return count > (uint64_t)(INT64_MAX / 1000) ? INT64_MAX : (int64_t)count * 1000;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static void fill_value(const struct store_pod_view *p, struct metric_value *out)
 {
-    memset(out, 0, sizeof(*out));
-    copy_str(out->namespace_, sizeof(out->namespace_), p->ns);
-    copy_str(out->name, sizeof(out->name), p->name);
+    metric_value_init(out, p->ns, p->name);
     out->milli_value = to_milli(p->active_connections);
     out->timestamp_unix_ms = p->sample_time_unix_ms;
     out->window_ms = p->interval_ms;
@@ -120,8 +109,7 @@ static int sum_matching(void *self, const char *metric, const char *ns,
     struct source_store *s = self;
     if (!is_our_metric(metric))
         return WSS_SRC_NOT_FOUND;
-    memset(out, 0, sizeof(*out));
-    copy_str(out->namespace_, sizeof(out->namespace_), ns);
+    metric_value_init(out, ns, NULL);
     struct matching m = {.sum = out, .rc = WSS_SRC_OK};
     store_visit_selected(s->st, ns, sel, collect, &m);
     return m.rc;
