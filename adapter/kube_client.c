@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,7 +24,6 @@
 #define KUBE_CLIENT_COPY_MAX   (1024 * 1024)
 #define KUBE_CLIENT_USER_AGENT "wsscale-adapter"
 #define KUBE_CLIENT_SCRATCH    "wsscale-kube-client.XXXXXX"
-#define KUBE_CLIENT_NFTW_FDS   8
 
 struct kube_client {
     char *server;      /* owned */
@@ -50,15 +48,6 @@ static char *dup_or_null(const char *s, bool *oom)
     if (d == NULL)
         *oom = true;
     return d;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
 }
 
 /* A file inside cfg's scratch directory vanishes when cfg is cleared: keep a copy of our own. */
@@ -178,10 +167,8 @@ void kube_client_free(struct kube_client *c)
     free(c->key_file);
     free(c->token);
     free(c->token_file);
-    if (c->scratch_dir != NULL) {
-        nftw(c->scratch_dir, remove_entry, KUBE_CLIENT_NFTW_FDS, FTW_DEPTH | FTW_PHYS);
-        free(c->scratch_dir);
-    }
+    kube_config_remove_scratch(c->scratch_dir);
+    free(c->scratch_dir);
     free(c);
     curl_global_cleanup();
 }

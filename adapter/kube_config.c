@@ -417,6 +417,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return 0;
 }
 
+void kube_config_remove_scratch(const char *dir)
+{
+    if (dir != NULL)
+        nftw(dir, remove_entry, SCRATCH_NFTW_FDS, FTW_DEPTH | FTW_PHYS);
+}
+
 static int materialise(const char *path, struct kube_config_doc *d, struct kube_config *out,
                        char *err, size_t errlen)
 {
@@ -533,9 +539,7 @@ void kube_config_clear(struct kube_config *c)
     free(c->client_key_file);
     free(c->token);
     free(c->token_file);
-    if (c->scratch_dir != NULL) {
-        nftw(c->scratch_dir, remove_entry, SCRATCH_NFTW_FDS, FTW_DEPTH | FTW_PHYS);
-        free(c->scratch_dir);
-    }
+    kube_config_remove_scratch(c->scratch_dir);
+    free(c->scratch_dir);
     *c = (struct kube_config){0};
 }

@@ -37,6 +37,10 @@ int kube_config_load_file(const char *path, struct kube_config *out, char *err, 
  */
 int kube_config_in_cluster(const char *dir, struct kube_config *out, char *err, size_t errlen);
 
+/* Removes dir, a private scratch directory, with everything in it (kube_config_clear does this
+ * for c->scratch_dir; kube_client for the copies it keeps); accepts NULL. Errors are ignored. */
+void kube_config_remove_scratch(const char *dir);
+
 /* Frees every string, removes the scratch directory and zeroes c; accepts an all-zero c. */
 void kube_config_clear(struct kube_config *c);
 
