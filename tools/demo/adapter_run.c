@@ -7,17 +7,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "free_port.h"
 #include "proc.h"
-#include "wsscale/clock.h"
 
-/* Between /healthz attempts, and the most one attempt may take. */
-#define POLL_NS            (50 * 1000 * 1000)
+/* The most one /healthz attempt may take (proc_wait_ready paces the attempts). */
 #define HEALTHZ_TIMEOUT_MS 500L
 
 static size_t discard(char *ptr, size_t size, size_t n, void *arg)
@@ -27,8 +24,9 @@ static size_t discard(char *ptr, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static bool is_healthy(const struct adapter_run *a)
+static bool is_healthy(void *arg)
 {
+    const struct adapter_run *a = arg;
     if (access(a->ca_file, R_OK) != 0)
         return false;
     CURL *h = curl_easy_init();
@@ -108,22 +106,19 @@ int adapter_run_start(struct adapter_run *a, const char *bin, const char *dir, u
         return -1;
     }
     a->pid = pid;
-    int64_t deadline = wss_clock_mono_ms() + timeout_ms;
-    int status = 0;
-    while (!is_healthy(a)) {
-        if (proc_reap(pid, &status) != 0) {
-            a->pid = 0;
-            snprintf(err, errlen, "the adapter exited at start (see %s)", log);
-            return -1;
-        }
-        if (wss_clock_mono_ms() >= deadline) {
-            adapter_run_stop(a, 0);
-            snprintf(err, errlen, "the adapter's /healthz did not answer within %lld ms (see %s)",
-                     (long long)timeout_ms, log);
-            return -1;
-        }
-        struct timespec ts = {0, POLL_NS};
-        nanosleep(&ts, NULL);
+    switch (proc_wait_ready(pid, is_healthy, a, timeout_ms)) {
+    case PROC_READY:
+        break;
+    case PROC_EXITED:
+        a->pid = 0;
+        snprintf(err, errlen, "the adapter exited at start (see %s)", log);
+        return -1;
+    case PROC_TIMED_OUT:
+    default:
+        adapter_run_stop(a, 0);
+        snprintf(err, errlen, "the adapter's /healthz did not answer within %lld ms (see %s)",
+                 (long long)timeout_ms, log);
+        return -1;
     }
     if (write_kubeconfig(a, pki) != 0) {
         adapter_run_stop(a, 0);

@@ -17,6 +17,8 @@
 
 /* How often proc_wait looks again. */
 #define WAIT_POLL_NS (5 * 1000 * 1000)
+/* How often proc_wait_ready asks again (each ask is a request to the child). */
+#define READY_POLL_NS (50 * 1000 * 1000)
 
 /* Runs in the child between fork and exec: only async-signal-safe calls, then _exit. */
 static void exec_child(char *const argv[], char *const envp[], int log_fd, int out_fd, pid_t parent)
@@ -100,6 +102,21 @@ int proc_wait(pid_t pid, int64_t timeout_ms, int *status)
         struct timespec ts = {0, WAIT_POLL_NS};
         nanosleep(&ts, NULL);
     }
+}
+
+enum proc_ready proc_wait_ready(pid_t pid, bool (*ready)(void *arg), void *arg, int64_t timeout_ms)
+{
+    int64_t deadline = wss_clock_mono_ms() + timeout_ms;
+    int status = 0;
+    while (!ready(arg)) {
+        if (proc_reap(pid, &status) != 0)
+            return PROC_EXITED;
+        if (wss_clock_mono_ms() >= deadline)
+            return PROC_TIMED_OUT;
+        struct timespec ts = {0, READY_POLL_NS};
+        nanosleep(&ts, NULL);
+    }
+    return PROC_READY;
 }
 
 int proc_stop(pid_t pid, int64_t timeout_ms)

@@ -21,6 +21,17 @@ int proc_reap(pid_t pid, int *status);
 /* Waits up to timeout_ms for pid to exit, polling every few ms: 1 with *status, 0 on timeout. */
 int proc_wait(pid_t pid, int64_t timeout_ms, int *status);
 
+/* What proc_wait_ready saw first. */
+enum proc_ready {
+    PROC_READY = 0,     /* ready(arg) said yes */
+    PROC_EXITED = 1,    /* pid exited first (it is reaped) */
+    PROC_TIMED_OUT = 2, /* timeout_ms passed; pid still runs */
+};
+
+/* Asks ready(arg) every 50 ms until it is true, pid exits, or timeout_ms passes: a child that
+ * has been started and must answer (a /healthz, a /-/ready) before the demo goes on. */
+enum proc_ready proc_wait_ready(pid_t pid, bool (*ready)(void *arg), void *arg, int64_t timeout_ms);
+
 /* SIGTERM, then proc_wait(timeout_ms), then SIGKILL and reap; returns proc_wait's status (or -1
  * when killed). Cannot fail beyond that. */
 int proc_stop(pid_t pid, int64_t timeout_ms);

@@ -10,17 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "free_port.h"
 #include "proc.h"
-#include "wsscale/clock.h"
 
-/* Between /-/ready attempts, and the most one attempt may take. */
-#define POLL_NS          (50 * 1000 * 1000)
+/* The most one /-/ready attempt may take (proc_wait_ready paces the attempts). */
 #define READY_TIMEOUT_MS 500L
 /* file_sd also re-reads its files this often, should an inotify event be missed. */
 #define FILE_SD_REFRESH "5s"
@@ -122,8 +119,9 @@ static size_t discard(char *ptr, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static bool is_ready(const struct prom_run *p)
+static bool is_ready(void *arg)
 {
+    const struct prom_run *p = arg;
     CURL *h = curl_easy_init();
     if (h == NULL)
         return false;
@@ -188,24 +186,20 @@ int prom_run_start(struct prom_run *p, const struct prom_run_config *cfg, char *
         return -1;
     }
     p->pid = pid;
-    int64_t deadline = wss_clock_mono_ms() + cfg->timeout_ms;
-    int status = 0;
-    while (!is_ready(p)) {
-        if (proc_reap(pid, &status) != 0) {
-            p->pid = 0;
-            snprintf(err, errlen, "prometheus exited at start (see %s)", log);
-            return -1;
-        }
-        if (wss_clock_mono_ms() >= deadline) {
-            prom_run_stop(p, 0);
-            snprintf(err, errlen, "prometheus's /-/ready did not answer within %lld ms (see %s)",
-                     (long long)cfg->timeout_ms, log);
-            return -1;
-        }
-        struct timespec ts = {0, POLL_NS};
-        nanosleep(&ts, NULL);
+    switch (proc_wait_ready(pid, is_ready, p, cfg->timeout_ms)) {
+    case PROC_READY:
+        return 0;
+    case PROC_EXITED:
+        p->pid = 0;
+        snprintf(err, errlen, "prometheus exited at start (see %s)", log);
+        return -1;
+    case PROC_TIMED_OUT:
+    default:
+        prom_run_stop(p, 0);
+        snprintf(err, errlen, "prometheus's /-/ready did not answer within %lld ms (see %s)",
+                 (long long)cfg->timeout_ms, log);
+        return -1;
     }
-    return 0;
 }
 
 int prom_run_set_pods(struct prom_run *p, const struct pod_info *const *pods, size_t n)
