@@ -49,9 +49,11 @@ format-check:
 
 # Installs, builds, and runs wsscale-demo, the cluster in a box (about two and a half minutes;
 # `$(BUILD)/tools/demo/wsscale-demo --help` for its flags); it ends by itself and leaves
-# demo-out/scaling.png, scaling.csv, summary.txt and events.jsonl.
+# demo-out/scaling.png, scaling.csv, summary.txt and events.jsonl. DEMO_FLAGS adds flags, e.g.
+# `make demo DEMO_FLAGS=--netns` (each pod in a network namespace of its own) or --prometheus.
+DEMO_FLAGS ?=
 demo: build
-	$(BUILD)/tools/demo/wsscale-demo --bin-dir $(BUILD) --out-dir demo-out
+	$(BUILD)/tools/demo/wsscale-demo --bin-dir $(BUILD) --out-dir demo-out $(DEMO_FLAGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -9,7 +9,8 @@
 #
 # usage: bench/demo_freshness.sh [BUILD_DIR]   (default: build; needs wsscale-demo and the programs
 #        it runs: wsscale-adapter, wsscale-server, wsscale-sidecar, wsscale-load)
-# env:   RUNS=1 GOAL_P99_MS=1500
+# env:   RUNS=1 GOAL_P99_MS=1500 DEMO_FLAGS="" (added to every run, e.g. "--netns --sidecar-source
+#        socket" to time the socket-table path with each pod in its own network namespace; root)
 WSS_SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd)
 WSS_BUILD_DIR=$(cd "${1:-$WSS_SOURCE_DIR/build}" && pwd)
 export WSS_SOURCE_DIR WSS_BUILD_DIR
@@ -23,7 +24,8 @@ DEMO="$WSS_BUILD_DIR/tools/demo/wsscale-demo"
 printf '%-4s %8s %8s %8s %s\n' run changes p50_ms p99_ms goal
 for ((run = 1; run <= RUNS; run++)); do
   out="$WSS_TMP/out-$run"
-  "$DEMO" --bin-dir "$WSS_BUILD_DIR" --out-dir "$out" >"$WSS_TMP/demo-$run.log" 2>&1 ||
+  # shellcheck disable=SC2086 # DEMO_FLAGS is a list of flags
+  "$DEMO" --bin-dir "$WSS_BUILD_DIR" --out-dir "$out" ${DEMO_FLAGS:-} >"$WSS_TMP/demo-$run.log" 2>&1 ||
     wss_fail "run $run: wsscale-demo failed: $(tail -n 5 "$WSS_TMP/demo-$run.log")"
   end=$(jq -c 'select(.event == "end")' "$out/events.jsonl" | tail -n 1)
   [ -n "$end" ] || wss_fail "run $run: no end event in $out/events.jsonl"

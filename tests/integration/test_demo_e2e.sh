@@ -7,6 +7,9 @@
 #   the sum of the servers' own counts; every scale-down deleted the emptiest pods (from the
 #   demo's event log) and their clients got 1001 and reconnected without errors; the demo ends by
 #   itself with its chart and summary, and nothing it started is left running.
+#   With --netns (root only, else skipped): the same run with every pod in a network namespace of
+#   its own on a pod network, all servers on the same port 8080, the sidecars counting their own
+#   namespace's socket table; and afterwards the host has no interface of the demo's left.
 # Does not: check the HPA's algorithm case by case (tests/unit/test_hpa.c) or the front alone.
 # Threads: n/a (one shell; the demo in the background).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
@@ -19,12 +22,21 @@ TARGET=50
 RAMP_UP_S=12
 HOLD_S=20
 SAMPLE_S=1
+MODE_ARGS=()
+NETNS=0
+if [ "${1:-}" = --netns ]; then
+  NETNS=1
+  [ "$(id -u)" = 0 ] || { echo "SKIP: --netns needs root"; exit 77; }
+  # A /24 of its own per run, so a concurrent run elsewhere does not collide.
+  CIDR_NET="10.213.$((RANDOM % 150 + 100))"
+  MODE_ARGS=(--netns --pod-cidr "$CIDR_NET.0/24" --sidecar-source socket)
+fi
 
 wss_start demo "$DEMO" --bin-dir "$WSS_BUILD_DIR" --out-dir "$OUT" --quiet \
   --connections 300 --target "$TARGET" --min-replicas 2 --max-replicas 8 --load-steps 3 \
   --ramp-up "${RAMP_UP_S}s" --hold "${HOLD_S}s" --ramp-down 12s --sync-period 3s \
   --tail 20s --scale-down-stabilization 6s --sample-interval "${SAMPLE_S}s" --drain-delay 500ms \
-  --drain-seconds 2
+  --drain-seconds 2 "${MODE_ARGS[@]}"
 DEMO_PID=${WSS_PIDS[-1]}
 
 # events [JQ FILTER]: the event log as one JSON array, filtered.
@@ -42,6 +54,13 @@ PATH_M='/apis/custom.metrics.k8s.io/v1beta2/namespaces/demo/pods/%2A/websocket_c
 kraw() {
   kubectl --kubeconfig "$KUBECONFIG_FILE" --cache-dir "$WSS_TMP/kc" get --raw "$1"
 }
+if [ "$NETNS" = 1 ]; then
+  HOST_IF=$(events 'map(select(.event == "start"))[0].host_interface' | jq -r .)
+  ip -4 -o addr show dev "$HOST_IF" | grep -q "inet $CIDR_NET.1/24" ||
+    wss_fail "the host side $HOST_IF lacks $CIDR_NET.1/24: $(ip -4 -o addr show dev "$HOST_IF")"
+  events 'map(select(.event == "start"))[0].adapter' | grep -q "https://$CIDR_NET.1:" ||
+    wss_fail "the adapter is not on the pod network: $(events 'map(select(.event == "start"))')"
+fi
 
 # The hold: wait for a sync well into it, after the replicas had time to follow the ramp.
 settle_t=$((RAMP_UP_S + 9))
@@ -49,9 +68,9 @@ wss_wait_until 90 has_event ".event == \"hpa\" and .t >= $settle_t" || wss_fail 
 
 # servers_sum: the sum of websocket_connections on every running server's own /metrics.
 servers_sum() {
-  local sum=0 port v
-  for port in $(events 'map(select(.event == "pod_phase" and .phase == "Running")) | map(.port) | unique | .[]'); do
-    v=$(curl -sf --max-time 1 "http://127.0.0.1:$port/metrics" | awk '$1 == "websocket_connections" {print $2}') || v=0
+  local sum=0 addr v
+  for addr in $(events 'map(select(.event == "pod_phase" and .phase == "Running")) | map("\(.ip):\(.port)") | unique' | jq -r '.[]'); do
+    v=$(curl -sf --max-time 1 "http://$addr/metrics" | awk '$1 == "websocket_connections" {print $2}') || v=0
     sum=$((sum + ${v:-0}))
   done
   echo "$sum"
@@ -123,6 +142,20 @@ echo "scale-downs drained $drained clients; 1001 closes $c1001, reconnects $reco
 [ "$c1001" -gt 0 ] && [ "$c1001" -le "$drained" ] || wss_fail "1001 closes $c1001 for $drained drained clients"
 [ "$reconnects" -ge "$c1001" ] || wss_fail "$c1001 clients got 1001 but only $reconnects reconnected"
 [ "$errors" = 0 ] && [ "$other" = 0 ] || wss_fail "load errors: $(jq -c '[.[] | .errors, .error_examples]' <<<"$loads")"
+
+# With --netns every pod had an address of its own on the pod network and the same port (only
+# possible in namespaces of their own), and the host's end of the pod network went with the demo.
+if [ "$NETNS" = 1 ]; then
+  phases=$(events 'map(select(.event == "pod_phase"))')
+  jq -e --arg net "$CIDR_NET." 'all(.[]; (.ip | startswith($net)) and .port == 8080)' <<<"$phases" >/dev/null ||
+    wss_fail "pods not on the pod network at port 8080: $(jq -c 'map({pod, ip, port})' <<<"$phases")"
+  n_ips=$(jq '[.[].ip] | unique | length' <<<"$phases")
+  n_pods=$(jq '[.[].pod] | unique | length' <<<"$phases")
+  [ "$n_ips" -ge 2 ] && [ "$n_ips" = "$n_pods" ] || wss_fail "$n_pods pods but $n_ips addresses"
+  wss_wait_until 10 bash -c "! ip link show dev '$HOST_IF' >/dev/null 2>&1" ||
+    wss_fail "the host interface $HOST_IF is left: $(ip -o link show dev "$HOST_IF")"
+  ! ip -4 -o addr show | grep -q "inet $CIDR_NET\." || wss_fail "an address on $CIDR_NET.0/24 is left: $(ip -4 -o addr show)"
+fi
 
 # Nothing left running: no process with the demo's shm names, cert dir or front URL, no shm.
 for pat in "wsscale-demo-$DEMO_PID-" "$OUT/run/certs" "$FRONT"; do

@@ -66,8 +66,9 @@ static int write_kubeconfig(const struct adapter_run *a, const struct pki *pki)
     return fclose(f) != 0 || n < 0 ? -1 : 0;
 }
 
-int adapter_run_start(struct adapter_run *a, const char *bin, const char *dir, uint16_t port,
-                      const struct pki *pki, int64_t timeout_ms, char *err, size_t errlen)
+int adapter_run_start(struct adapter_run *a, const char *bin, const char *dir,
+                      const char *bind_host, uint16_t port, const struct pki *pki,
+                      int64_t timeout_ms, char *err, size_t errlen)
 {
     memset(a, 0, sizeof(*a));
     int p = port != 0 ? port : free_port();
@@ -78,7 +79,7 @@ int adapter_run_start(struct adapter_run *a, const char *bin, const char *dir, u
     }
     a->port = (uint16_t)p;
     a->metrics_port = (uint16_t)mp;
-    snprintf(a->url, sizeof(a->url), "https://127.0.0.1:%d", p);
+    snprintf(a->url, sizeof(a->url), "https://%.20s:%d", bind_host, p);
     char certs[ADAPTER_RUN_PATH_LEN], log[ADAPTER_RUN_PATH_LEN + 16], port_s[16], mbind[32];
     snprintf(certs, sizeof(certs), "%s/certs", dir);
     snprintf(a->ca_file, sizeof(a->ca_file), "%.480s/apiserver.crt", certs);
@@ -90,7 +91,9 @@ int adapter_run_start(struct adapter_run *a, const char *bin, const char *dir, u
                     "--secure-port",
                     port_s,
                     "--bind-address",
-                    "127.0.0.1",
+                    (char *)bind_host,
+                    "--cert-sans",
+                    (char *)bind_host,
                     "--cert-dir",
                     certs,
                     "--ingest-auth=none",

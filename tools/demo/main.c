@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 
 #include "adapter_run.h"
+#include "announce.h"
 #include "options.h"
 #include "pki.h"
+#include "pod_network.h"
 #include "prom_run.h"
 #include "report.h"
 #include "run.h"
@@ -83,14 +85,21 @@ int main(int argc, char **argv)
     char err[256];
     struct adapter_run ar = {0};
     struct pki pki;
-    if (pki_make(&pki, "/usr/bin/openssl", work, ADAPTER_START_MS, err, sizeof(err)) != 0) {
-        WSS_ERROR("cannot make kubectl's client certificate", WSS_KV_STR("error", err));
+    struct pod_network *net = NULL;
+    if (o->is_netns && (net = pod_network_create(o->pod_cidr, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "wsscale-demo: %s\n", err);
+        rc = 2;
         goto out_curl;
     }
-    if (adapter_run_start(&ar, adapter, work, (uint16_t)o->adapter_port, &pki, ADAPTER_START_MS,
-                          err, sizeof(err)) != 0) {
+    if (pki_make(&pki, "/usr/bin/openssl", work, ADAPTER_START_MS, err, sizeof(err)) != 0) {
+        WSS_ERROR("cannot make kubectl's client certificate", WSS_KV_STR("error", err));
+        goto out_net;
+    }
+    const char *adapter_host = net != NULL ? pod_network_gateway(net) : "127.0.0.1";
+    if (adapter_run_start(&ar, adapter, work, adapter_host, (uint16_t)o->adapter_port, &pki,
+                          ADAPTER_START_MS, err, sizeof(err)) != 0) {
         WSS_ERROR("the adapter did not start", WSS_KV_STR("error", err));
-        goto out_curl;
+        goto out_net;
     }
     struct prom_run prom = {0};
     if (o->is_prometheus) {
@@ -109,10 +118,18 @@ int main(int argc, char **argv)
         WSS_ERROR("the front did not start", WSS_KV_STR("error", err));
         goto out_prom;
     }
-    struct pods_config pc = {server,          sidecar,      work,
-                             o->ns,           o->app,       ar.url,
-                             ar.ca_file,      o->sample_ms, o->drain_delay_ms,
-                             o->drain_seconds};
+    struct pods_config pc = {server,
+                             sidecar,
+                             work,
+                             o->ns,
+                             o->app,
+                             ar.url,
+                             ar.ca_file,
+                             o->sample_ms,
+                             o->drain_delay_ms,
+                             o->drain_seconds,
+                             o->sidecar_source == DEMO_SOURCE_SOCKET,
+                             net};
     struct pods *pods = pods_create(&pc);
     struct metrics_reader *reader =
         metrics_reader_create(ar.url, ar.ca_file, o->ns, o->app, READ_TIMEOUT_MS);
@@ -136,27 +153,22 @@ int main(int argc, char **argv)
         WSS_ERROR("cannot set up the demo", WSS_KV_STR("error", err));
         goto out_parts;
     }
-    cJSON *ev = events_new(events, "start", start);
-    cJSON_AddStringToObject(ev, "adapter", ar.url);
-    cJSON_AddStringToObject(ev, "kubeconfig", ar.kubeconfig);
-    cJSON_AddStringToObject(ev, "front", lc.url);
-    cJSON_AddStringToObject(ev, "metrics_url", metrics_reader_url(reader));
-    cJSON_AddNumberToObject(ev, "target", (double)o->target);
-    cJSON_AddNumberToObject(ev, "sample_ms", (double)o->sample_ms);
-    if (prom.pid > 0)
-        cJSON_AddStringToObject(ev, "prometheus", prom.url);
-    events_emit(events, ev);
-    printf("wsscale-demo: adapter %s, front %s; %lld clients, target %lld per pod, %lld..%lld "
-           "replicas\nwhile it runs, in another terminal:\n  kubectl --kubeconfig %s get --raw "
-           "'/apis/custom.metrics.k8s.io/v1beta2/namespaces/%s/pods/*/"
-           "websocket_connections?labelSelector=app%%3D%s'\n\n",
-           ar.url, lc.url, (long long)o->connections, (long long)o->target,
-           (long long)o->min_replicas, (long long)o->max_replicas, ar.kubeconfig, o->ns, o->app);
-    if (prom.pid > 0)
-        printf("prometheus %s, e.g.:\n  curl -s '%s/api/v1/query' --data-urlencode "
-               "'query=max by (pod) (websocket_connections{namespace=\"%s\"})'\n\n",
-               prom.url, prom.url, o->ns);
-    fflush(stdout);
+    struct announce an = {ar.url,
+                          ar.kubeconfig,
+                          lc.url,
+                          metrics_reader_url(reader),
+                          o->ns,
+                          o->app,
+                          o->connections,
+                          o->target,
+                          o->sample_ms,
+                          o->min_replicas,
+                          o->max_replicas,
+                          prom.pid > 0 ? prom.url : NULL,
+                          net != NULL ? o->pod_cidr : NULL,
+                          net != NULL ? pod_network_gateway(net) : NULL,
+                          net != NULL ? pod_network_host_ifname(net) : NULL};
+    announce_start(events, start, stdout, &an);
     struct run_parts parts = {pods,
                               front,
                               reader,
@@ -191,6 +203,8 @@ out_prom:
     prom_run_stop(&prom, STOP_MS);
 out_adapter:
     adapter_run_stop(&ar, STOP_MS);
+out_net:
+    pod_network_destroy(net);
 out_curl:
     curl_global_cleanup();
 out_options:

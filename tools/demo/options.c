@@ -4,6 +4,8 @@
  * Threads: main's thread only; the parsed options are written once, then only read. */
 #include "options.h"
 
+#include "pod_network.h"
+
 /* Bounds: a sync faster than 1 s or a sample faster than 100 ms is not what a cluster does. */
 #define MIN_SYNC_MS    1000
 #define MIN_SAMPLE_MS  100
@@ -55,8 +57,21 @@ static const struct wss_flag flag_table[] = {
                       "Each server's --drain-delay: the front stops routing to a deleted pod "
                       "at once.",
                       .min = 0, .max = MAX_PHASE_MS),
+    WSS_FLAG_ENUM("sidecar-source", &o.sidecar_source, "shm", WSS_CHOICES(DEMO_SIDECAR_SOURCES),
+                  "Each sidecar's --source: shm (the server's shared-memory counter) or socket "
+                  "(its ESTABLISHED connections to the server's port, from the socket table of "
+                  "the pod's network namespace with --netns, else of the host's)."),
+    WSS_FLAG_BOOL("netns", &o.is_netns, "false",
+                  "Run each pod in a network namespace of its own, on a bridge as the bridge CNI "
+                  "plugin makes one, every server on port 8080 and every sidecar on 9102 like "
+                  "containers; the adapter then listens on the host's address on the pod "
+                  "network. Needs root; nothing is left on the host when the demo ends."),
+    WSS_FLAG_STRING("pod-cidr", &o.pod_cidr, POD_NETWORK_DEFAULT_CIDR,
+                    "With --netns: the pod network (an IPv4 /16 to /28 the host does not use); "
+                    "the host takes its first address, the pods the rest."),
     WSS_FLAG_INT("adapter-port", &o.adapter_port, "0", 0, 65535,
-                 "The adapter's HTTPS port on 127.0.0.1; 0 picks a free one."),
+                 "The adapter's HTTPS port (on 127.0.0.1, or the pod network's first address "
+                 "with --netns); 0 picks a free one."),
     WSS_FLAG_INT("front-port", &o.front_port, "0", 0, 65535,
                  "The front (the Service) on 127.0.0.1; 0 picks a free one."),
     WSS_FLAG_BOOL("quiet", &o.is_quiet, "false", "No live view; the event log still fills."),
@@ -74,7 +89,8 @@ static const struct wss_flag flag_table[] = {
 static const struct wss_flags flags = {
     "wsscale-demo",
     "A cluster in a box: the adapter, pods (wsscale-server + wsscale-sidecar), a round-robin "
-    "front, the HPA's algorithm and a load profile, all on loopback; ends by itself with a "
+    "front, the HPA's algorithm and a load profile, all on loopback (or on a pod network of "
+    "its own with --netns); ends by itself with a "
     "summary and a chart.",
     flag_table, sizeof(flag_table) / sizeof(flag_table[0])};
 

@@ -11,6 +11,10 @@
 
 #include "wsscale/flags_main.h"
 
+/* --sidecar-source's choices, in the order of enum demo_sidecar_source. */
+#define DEMO_SIDECAR_SOURCES "shm", "socket"
+enum demo_sidecar_source { DEMO_SOURCE_SHM = 0, DEMO_SOURCE_SOCKET };
+
 struct demo_options {
     const char *bin_dir; /* where wsscale-server, -sidecar, -load, -adapter are found */
     const char *out_dir; /* demo-out: CSV, PNG, events.jsonl, logs */
@@ -19,6 +23,9 @@ struct demo_options {
     int64_t sync_ms, sample_ms, ramp_up_ms, hold_ms, ramp_down_ms, tail_ms;
     int64_t scale_down_window_ms, drain_seconds, drain_delay_ms;
     int64_t adapter_port, front_port; /* 0: an ephemeral port */
+    int sidecar_source;               /* enum demo_sidecar_source */
+    bool is_netns;                    /* each pod in its own network namespace */
+    const char *pod_cidr;             /* with is_netns: the pod network */
     bool is_quiet;                    /* no live view (tests) */
     bool is_prometheus;               /* run Prometheus scraping the pods and the adapter */
     int64_t prometheus_port;          /* 0: an ephemeral port */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pods.c: spawning and reaping server + sidecar pairs, readiness by /readyz, shm counts.
+/* pods.c: spawning and reaping server + sidecar pairs (in their sandbox's network namespace when
+ * there is a pod network), readiness by /readyz, shm counts.
  * Does not: choose replica counts or victims, or print (main logs what it decides).
  * Threads: main's thread only. */
 #include "pods.h"
@@ -25,6 +26,9 @@
 #define ARG_LEN 512
 /* Suffix length of generated pod names, as a ReplicaSet's. */
 #define NAME_SUFFIX_LEN 5
+/* The ports every pod uses in a namespace of its own, as the example Deployment's containers. */
+#define POD_SERVER_PORT  8080
+#define POD_SIDECAR_PORT 9102
 /* A counter whose heartbeat is older than this is not a count. */
 #define COUNTER_STALE_NS WSS_COUNTER_STALE_AFTER_NS
 
@@ -33,6 +37,7 @@ struct pod {
     char uid[40], shm[PODS_NAME_LEN + 32];
     pid_t server_pid, sidecar_pid; /* 0 once reaped */
     struct wss_counter_reader counter;
+    struct pod_sandbox sandbox; /* netns_fd -1 without a pod network */
 };
 
 struct pods {
@@ -92,10 +97,19 @@ static int write_labels(const char *path, const char *app)
     return rc;
 }
 
+/* The pod's network namespace and address go back to the pod network (none without one). */
+static void release_sandbox(const struct pods_config *c, struct pod *pod)
+{
+    if (c->net != NULL)
+        pod_network_remove(c->net, &pod->sandbox);
+}
+
 static pid_t start_server(const struct pods_config *c, struct pod *pod, const char *log)
 {
     char listen[64], shm[sizeof(pod->shm)], delay[32], drain[32];
-    snprintf(listen, sizeof(listen), "127.0.0.1:%u", pod->info.port);
+    /* In its own namespace a server listens on every address, as in a container. */
+    snprintf(listen, sizeof(listen), "%s:%u", c->net != NULL ? "0.0.0.0" : "127.0.0.1",
+             pod->info.port);
     snprintf(shm, sizeof(shm), "%s", pod->shm);
     snprintf(delay, sizeof(delay), "%lldms", (long long)c->drain_delay_ms);
     snprintf(drain, sizeof(drain), "%lld", (long long)c->drain_seconds);
@@ -111,18 +125,19 @@ static pid_t start_server(const struct pods_config *c, struct pod *pod, const ch
                     "--drain-seconds",
                     drain,
                     NULL};
-    return proc_spawn(argv, NULL, log, NULL);
+    return proc_spawn_in(argv, NULL, log, NULL, pod->sandbox.netns_fd);
 }
 
 static pid_t start_sidecar(const struct pods_config *c, struct pod *pod, const char *labels,
                            const char *log)
 {
-    char listen[64], interval[32], e_ns[ARG_LEN], e_name[ARG_LEN], e_uid[ARG_LEN];
-    int mport = free_port();
+    char listen[64], interval[32], e_ns[ARG_LEN], e_name[ARG_LEN], e_uid[ARG_LEN], ports[16];
+    int mport = c->net != NULL ? POD_SIDECAR_PORT : free_port();
     if (mport < 0)
         return mport;
     pod->info.metrics_port = (uint16_t)mport;
-    snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
+    snprintf(listen, sizeof(listen), "%s:%d", c->net != NULL ? "0.0.0.0" : "127.0.0.1", mport);
+    snprintf(ports, sizeof(ports), "%u", pod->info.port);
     snprintf(interval, sizeof(interval), "%lldms", (long long)c->sample_ms);
     snprintf(e_ns, sizeof(e_ns), "POD_NAMESPACE=%s", c->ns);
     snprintf(e_name, sizeof(e_name), "POD_NAME=%s", pod->info.name);
@@ -130,9 +145,9 @@ static pid_t start_sidecar(const struct pods_config *c, struct pod *pod, const c
     char *env[] = {e_ns, e_name, e_uid, NULL};
     char *argv[] = {(char *)c->sidecar_bin,
                     "--source",
-                    "shm",
-                    "--shm",
-                    pod->shm,
+                    c->is_socket_source ? "socket" : "shm",
+                    c->is_socket_source ? "--ports" : "--shm",
+                    c->is_socket_source ? ports : pod->shm,
                     "--interval",
                     interval,
                     "--listen",
@@ -144,7 +159,7 @@ static pid_t start_sidecar(const struct pods_config *c, struct pod *pod, const c
                     "--adapter-ca-file",
                     (char *)c->adapter_ca_file,
                     NULL};
-    return proc_spawn(argv, env, log, NULL);
+    return proc_spawn_in(argv, env, log, NULL, pod->sandbox.netns_fd);
 }
 
 int pods_add(struct pods *p, char *err)
@@ -156,6 +171,7 @@ int pods_add(struct pods *p, char *err)
     }
     struct pod *pod = &p->pods[p->n];
     memset(pod, 0, sizeof(*pod));
+    pod->sandbox.netns_fd = -1;
     /* Built in locals: the compiler cannot tell the fields of *pod apart for restrict. */
     char name[PODS_NAME_LEN], shm[sizeof(pod->shm)];
     make_name(&p->rng, c->app, name, sizeof(name));
@@ -163,7 +179,11 @@ int pods_add(struct pods *p, char *err)
     snprintf(shm, sizeof(shm), "/wsscale-demo-%d-%s", (int)getpid(), name);
     memcpy(pod->info.name, name, sizeof(name));
     memcpy(pod->shm, shm, sizeof(shm));
-    int port = free_port();
+    if (c->net != NULL && pod_network_add(c->net, &pod->sandbox, err, PODS_ERR_LEN) != 0)
+        return -1;
+    snprintf(pod->info.ip, sizeof(pod->info.ip), "%s",
+             c->net != NULL ? pod->sandbox.ip : "127.0.0.1");
+    int port = c->net != NULL ? POD_SERVER_PORT : free_port();
     if (port < 0) {
         snprintf(err, PODS_ERR_LEN, "no free port: %s", strerror(-port));
         return -1;
@@ -176,18 +196,21 @@ int pods_add(struct pods *p, char *err)
     int rc = write_labels(labels, c->app);
     if (rc < 0) {
         snprintf(err, PODS_ERR_LEN, "%.100s: %s", labels, strerror(-rc));
+        release_sandbox(c, pod);
         return -1;
     }
     wss_counter_reader_open(&pod->counter, shm);
     pod->server_pid = start_server(c, pod, slog);
     if (pod->server_pid < 0) {
         snprintf(err, PODS_ERR_LEN, "%.100s: %s", c->server_bin, strerror(-pod->server_pid));
+        release_sandbox(c, pod);
         return -1;
     }
     pod->sidecar_pid = start_sidecar(c, pod, labels, clog);
     if (pod->sidecar_pid < 0) {
         snprintf(err, PODS_ERR_LEN, "%.100s: %s", c->sidecar_bin, strerror(-pod->sidecar_pid));
         proc_stop(pod->server_pid, 0);
+        release_sandbox(c, pod);
         return -1;
     }
     pod->info.phase = POD_PENDING;
@@ -223,10 +246,10 @@ static size_t discard_body(char *ptr, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-static bool is_ready(CURL *h, uint16_t port)
+static bool is_ready(CURL *h, const char *ip, uint16_t port)
 {
     char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/readyz", port);
+    snprintf(url, sizeof(url), "http://%s:%u/readyz", ip, port);
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, READYZ_TIMEOUT_MS);
@@ -253,7 +276,7 @@ int pods_tick(struct pods *p)
         reap(&pod->server_pid);
         reap(&pod->sidecar_pid);
         if (pod->info.phase == POD_PENDING && pod->server_pid > 0 &&
-            is_ready(p->probe, pod->info.port)) {
+            is_ready(p->probe, pod->info.ip, pod->info.port)) {
             pod->info.phase = POD_RUNNING;
             pod->info.ready_ms = wss_clock_mono_ms();
             changed++;
@@ -264,6 +287,7 @@ int pods_tick(struct pods *p)
         if (pod->info.phase == POD_DELETING && pod->server_pid == 0 && pod->sidecar_pid == 0) {
             wss_counter_reader_close(&pod->counter);
             wss_counter_unlink(pod->shm);
+            release_sandbox(p->cfg, pod);
             p->pods[i] = p->pods[--p->n];
             changed++;
             continue;
@@ -316,6 +340,7 @@ void pods_destroy(struct pods *p, int64_t timeout_ms)
         proc_stop(pod->sidecar_pid, left > 0 ? left : 0);
         wss_counter_reader_close(&pod->counter);
         wss_counter_unlink(pod->shm);
+        release_sandbox(p->cfg, pod);
     }
     curl_easy_cleanup(p->probe);
     free(p);

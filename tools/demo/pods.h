@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pods.h: the demo's ReplicaSet and kubelet stand-in: each pod is a wsscale-server +
- * wsscale-sidecar pair with its own name, UID, labels file, port and shm counter; Pending until the
- * server's /readyz is 200, Running, then Deleting (SIGTERM to both: the server drains with 1001,
- * the sidecar sends its final report) until both are reaped. Does not: decide how many pods there
- * should be or which to delete (main and the HPA do), route clients (front.c), or read the adapter.
- * Threads: main's thread only. */
+ * wsscale-sidecar pair with its own name, UID, labels file, port and shm counter (with a pod
+ * network: its own network namespace and address, ports 8080 and 9102 as in a pod); Pending until
+ * the server's /readyz is 200, Running, then Deleting (SIGTERM to both: the server drains with
+ * 1001, the sidecar sends its final report) until both are reaped. Does not: decide how many pods
+ * there should be or which to delete (main and the HPA do), route clients (front.c), or read the
+ * adapter. Threads: main's thread only. */
 #ifndef DEMO_PODS_H
 #define DEMO_PODS_H
 
@@ -12,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "pod_network.h"
 
 /* Most pods alive at once, deleting ones included. */
 #define PODS_MAX 64
@@ -33,18 +36,21 @@ struct pods_config {
     const char *ns, *app;
     const char *adapter_url, *adapter_ca_file;
     int64_t sample_ms, drain_delay_ms, drain_seconds;
+    bool is_socket_source;   /* the sidecar counts the socket table, not the shm counter */
+    struct pod_network *net; /* NULL: every pod on the host's loopback, each with its own ports */
 };
 
 /* One pod as pods_get shows it. */
 struct pod_info {
     char name[PODS_NAME_LEN];
     enum pod_phase phase;
-    uint16_t port;         /* the server's WebSocket port on 127.0.0.1 */
-    uint16_t metrics_port; /* the sidecar's /metrics port on 127.0.0.1 */
-    bool has_count;        /* the server's own shm counter was readable */
-    uint64_t count;        /* its open connections, as of the last pods_sample */
-    int64_t started_ms;    /* monotonic */
-    int64_t ready_ms;      /* monotonic; 0 while pending */
+    char ip[POD_NETWORK_IP_LEN]; /* where the pod is reached: "127.0.0.1", or its own address */
+    uint16_t port;               /* the server's WebSocket port at ip */
+    uint16_t metrics_port;       /* the sidecar's /metrics port at ip */
+    bool has_count;              /* the server's own shm counter was readable */
+    uint64_t count;              /* its open connections, as of the last pods_sample */
+    int64_t started_ms;          /* monotonic */
+    int64_t ready_ms;            /* monotonic; 0 while pending */
 };
 
 struct pods;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* proc.c: fork/exec with log files, PR_SET_PDEATHSIG so nothing outlives the demo, bounded waits.
+/* proc.c: fork/exec with log files, PR_SET_PDEATHSIG so nothing outlives the demo, a network
+ * namespace to join, bounded waits.
  * Does not: print (the child's output goes to its files) or block without a deadline.
  * Threads: main's thread only. */
 #include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -21,7 +23,8 @@
 #define READY_POLL_NS (50 * 1000 * 1000)
 
 /* Runs in the child between fork and exec: only async-signal-safe calls, then _exit. */
-static void exec_child(char *const argv[], char *const envp[], int log_fd, int out_fd, pid_t parent)
+static void exec_child(char *const argv[], char *const envp[], int log_fd, int out_fd, int netns_fd,
+                       pid_t parent)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -35,11 +38,23 @@ static void exec_child(char *const argv[], char *const envp[], int log_fd, int o
         dup2(devnull, STDIN_FILENO);
     dup2(out_fd >= 0 ? out_fd : log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
+        static const char msg[] = "wsscale-demo: cannot join the pod's network namespace\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(126);
+    }
     execve(argv[0], argv, envp);
     _exit(127);
 }
 
 pid_t proc_spawn(char *const argv[], char *const env[], const char *log_path, const char *out_path)
+{
+    return proc_spawn_in(argv, env, log_path, out_path, -1);
+}
+
+pid_t proc_spawn_in(char *const argv[], char *const env[], const char *log_path,
+                    const char *out_path, int netns_fd)
 {
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0)
@@ -73,7 +88,7 @@ pid_t proc_spawn(char *const argv[], char *const env[], const char *log_path, co
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(argv, envp, log_fd, out_fd, parent);
+        exec_child(argv, envp, log_fd, out_fd, netns_fd, parent);
     int e = errno;
     free(envp);
     close(log_fd);

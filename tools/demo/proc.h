@@ -15,6 +15,12 @@
  * when not NULL). The child gets SIGKILL if the demo dies. Returns the pid, or -errno. */
 pid_t proc_spawn(char *const argv[], char *const env[], const char *log_path, const char *out_path);
 
+/* proc_spawn, with the child joining the network namespace netns_fd (when >= 0) before exec, as a
+ * container joins its pod's sandbox. A child that cannot join writes why to its log and exits 126.
+ */
+pid_t proc_spawn_in(char *const argv[], char *const env[], const char *log_path,
+                    const char *out_path, int netns_fd);
+
 /* Reaps pid if it has exited: 1 with *status (waitpid's), 0 while it runs, -errno. */
 int proc_reap(pid_t pid, int *status);
 

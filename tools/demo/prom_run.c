@@ -32,8 +32,8 @@ int prom_run_format_targets(struct wss_strbuf *out, enum prom_run_kind kind, con
         uint16_t port = kind == PROM_RUN_SIDECARS ? pods[i]->metrics_port : pods[i]->port;
         if (port == 0)
             continue;
-        char target[32];
-        snprintf(target, sizeof(target), "127.0.0.1:%u", port);
+        char target[POD_NETWORK_IP_LEN + 8];
+        snprintf(target, sizeof(target), "%s:%u", pods[i]->ip[0] ? pods[i]->ip : "127.0.0.1", port);
         cJSON *group = cJSON_CreateObject();
         cJSON *targets = cJSON_AddArrayToObject(group, "targets");
         cJSON *labels = cJSON_AddObjectToObject(group, "labels");

@@ -91,6 +91,7 @@ static void track_phases(const struct run_parts *rp, struct loop_state *ls, int6
         cJSON *ev = events_new(rp->events, "pod_phase", now);
         cJSON_AddStringToObject(ev, "pod", pods[i]->name);
         cJSON_AddStringToObject(ev, "phase", phase_name(pods[i]->phase));
+        cJSON_AddStringToObject(ev, "ip", pods[i]->ip);
         cJSON_AddNumberToObject(ev, "port", pods[i]->port);
         events_emit(rp->events, ev);
         is_changed = true;
@@ -112,7 +113,7 @@ static void track_phases(const struct run_parts *rp, struct loop_state *ls, int6
     size_t m = 0;
     for (size_t i = 0; i < n && m < FRONT_MAX_ENDPOINTS; i++)
         if (pods[i]->phase == POD_RUNNING)
-            eps[m++] = (struct front_endpoint){"127.0.0.1", pods[i]->port, pods[i]->name};
+            eps[m++] = (struct front_endpoint){pods[i]->ip, pods[i]->port, pods[i]->name};
     front_set_endpoints(rp->front, eps, m);
 }
 
