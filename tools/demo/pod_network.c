@@ -2,17 +2,15 @@
 /* pod_network.c: --netns: the node namespace with bridge cbr0 and the uplink to the host, pod
  * namespaces with eth0 on the bridge, and the addresses of the pod network, handed out in turn.
  * Does not: start processes, route past the pod network, or print (errors go back in err).
- * Threads: main's thread only; it leaves the host namespace only inside netns_new and rtnl_open,
+ * Threads: main's thread only; it leaves the host namespace only inside netns.c's calls,
  * which put the thread back before returning (or abort the process). */
 #include "pod_network.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,10 +19,9 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "netns.h"
 #include "rtnl.h"
 
-/* The calling thread's network namespace (setns and unshare act per thread). */
-#define NETNS_SELF "/proc/thread-self/ns/net"
 /* Names inside the node namespace, as on a node with the bridge CNI plugin. */
 #define NODE_BRIDGE "cbr0"
 #define NODE_UPLINK "uplink"
@@ -167,30 +164,6 @@ static int check_routes(struct cidr net, const char *text, char *err, size_t err
     return rc;
 }
 
-/* Makes a new network namespace held only by the returned fd: unshare moves this thread into it,
- * and setns brings the thread straight back. 0 with *out, or -errno. */
-static int netns_new(int *out)
-{
-    int back = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-    if (back < 0)
-        return -errno;
-    if (unshare(CLONE_NEWNET) != 0) {
-        int e = errno;
-        close(back);
-        return -e;
-    }
-    int fd = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-    int open_errno = errno;
-    /* Staying in the new namespace would strand the caller's later sockets and children there. */
-    if (setns(back, CLONE_NEWNET) != 0)
-        abort();
-    close(back);
-    if (fd < 0)
-        return -open_errno;
-    *out = fd;
-    return 0;
-}
-
 /* Sets a link named name up in r's namespace; *ifindex gets its index when not NULL. */
 static int link_up_by_name(struct rtnl *r, const char *name, int *ifindex)
 {
@@ -323,13 +296,15 @@ struct pod_network *pod_network_create(const char *cidr_text, char *err, size_t 
         set_errno_err(err, errlen, -ENOMEM, "allocating the pod network");
         goto fail;
     }
-    n->host_fd = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-    if (n->host_fd < 0) {
-        set_errno_err(err, errlen, -errno, "opening " NETNS_SELF);
+    int rc = netns_self();
+    n->host_fd = rc >= 0 ? rc : -1;
+    if (rc < 0) {
+        set_errno_err(err, errlen, rc, "opening this thread's network namespace");
         goto fail;
     }
-    int rc = netns_new(&n->node_fd);
-    if (rc != 0) {
+    rc = netns_new();
+    n->node_fd = rc >= 0 ? rc : -1;
+    if (rc < 0) {
         set_errno_err(err, errlen, rc, "creating the node namespace");
         goto fail;
     }
@@ -431,7 +406,9 @@ int pod_network_add(struct pod_network *n, struct pod_sandbox *out, char *err, s
     int pod_fd = -1;
     bool has_veth = false;
     const char *what = "creating the pod's namespace";
-    int rc = netns_new(&pod_fd);
+    int rc = netns_new();
+    pod_fd = rc >= 0 ? rc : -1;
+    rc = rc >= 0 ? 0 : rc;
     if (rc == 0) {
         what = "setting lo up in the pod's namespace";
         rc = lo_up(pod_fd);

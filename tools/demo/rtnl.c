@@ -8,13 +8,11 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +20,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* The calling thread's network namespace (not the process's: setns is per thread). */
-#define NETNS_SELF "/proc/thread-self/ns/net"
+#include "netns.h"
+
 /* Room for the largest request, a veth pair with both names and the peer's namespace (~150 B). */
 #define REQ_LEN 512
 /* Room for one datagram of answers: a link's RTM_NEWLINK with its statistics is a few KiB, and
@@ -185,28 +183,9 @@ int rtnl_open(struct rtnl *r, int netns_fd)
 {
     r->fd = -1;
     r->seq = 0;
-    int back = -1;
-    if (netns_fd >= 0) {
-        back = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-        if (back < 0)
-            return -errno;
-        if (setns(netns_fd, CLONE_NEWNET) != 0) {
-            int e = errno;
-            close(back);
-            return -e;
-        }
-    }
-    /* The socket belongs to the namespace it is made in, whatever the thread does later. */
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    int socket_errno = errno;
-    if (back >= 0) {
-        /* Going on in the wrong namespace would put the caller's sockets and children there. */
-        if (setns(back, CLONE_NEWNET) != 0)
-            abort();
-        close(back);
-    }
+    int fd = netns_socket(netns_fd, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)
-        return -socket_errno;
+        return fd;
     struct timeval timeout = {.tv_sec = RTNL_TIMEOUT_MS / MS_PER_S,
                               .tv_usec = (RTNL_TIMEOUT_MS % MS_PER_S) * US_PER_MS};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0) {
