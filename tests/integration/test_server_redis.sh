@@ -6,7 +6,7 @@
 #   --max-message-bytes), an outside publisher's envelope is delivered and garbage is not; with
 #   Redis killed local delivery goes on and /metrics shows the link down; after a restart
 #   cross-server delivery resumes within the backoff bound; a frozen Redis (SIGSTOP) is caught by
-#   the heartbeat. Bad --redis values exit 2.
+#   the heartbeat. Bad --redis values exit 2. Every failure says what it saw.
 # Does not: test rooms within one server (test_server_echo_rooms.sh).
 # Threads: n/a (one shell; redis_rooms_client.py drives the clients and redis-server).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
@@ -24,6 +24,14 @@ kill_redis() {
   kill -9 "$pid" 2>/dev/null || true
 }
 trap 'kill_redis; wss_cleanup' EXIT
+# The end of each server's and Redis's log, for a failure message.
+log_tails() {
+  local f
+  for f in server-a server-b redis; do
+    echo "--- last lines of $f.log:"
+    tail -n 15 "$WSS_TMP/$f.log" 2>/dev/null || echo "(none)"
+  done
+}
 
 # Bad --redis values are refused before anything starts, saying why.
 check_refused() { # WANT_TEXT ARGS...
@@ -52,18 +60,35 @@ wss_start server-a "$SERVER" --listen "127.0.0.1:$PORT_A" --max-message-bytes 20
 PID_A=${WSS_PIDS[-1]}
 wss_start server-b "$SERVER" --listen "127.0.0.1:$PORT_B" "${COMMON[@]}"
 PID_B=${WSS_PIDS[-1]}
-wss_wait_until 10 curl -sf "http://127.0.0.1:$PORT_A/healthz" || wss_fail "server A never became healthy"
-wss_wait_until 10 curl -sf "http://127.0.0.1:$PORT_B/healthz" || wss_fail "server B never became healthy"
+wss_wait_until 10 curl -sf "http://127.0.0.1:$PORT_A/healthz" ||
+  wss_fail "server A never became healthy on $PORT_A; $(log_tails)"
+wss_wait_until 10 curl -sf "http://127.0.0.1:$PORT_B/healthz" ||
+  wss_fail "server B never became healthy on $PORT_B; $(log_tails)"
 
+rc=0
 "${CLIENT[@]}" --port-a "$PORT_A" --port-b "$PORT_B" --redis-port "$RPORT" --tmp "$WSS_TMP" \
-  --reconnect-max "$RECONNECT_MAX_S" --big 1500000 || {
-  tail -n 30 "$WSS_TMP/server-a.log" "$WSS_TMP/redis.log" >&2
-  wss_fail "redis rooms"
-}
+  --reconnect-max "$RECONNECT_MAX_S" --big 1500000 || rc=$?
+# The client's own FAIL line (above) names the step and what it saw.
+[ "$rc" = 0 ] || wss_fail "redis_rooms_client.py exited $rc; $(log_tails)"
 
-grep -q '"redis link lost' "$WSS_TMP/server-a.log" || wss_fail "server A did not log the lost link"
-grep -q 'no heartbeat came back' "$WSS_TMP/server-b.log" || wss_fail "server B did not log the heartbeat timeout"
+grep -q '"redis link lost' "$WSS_TMP/server-a.log" ||
+  wss_fail "server A did not log the lost link; its redis lines: $(grep -F redis "$WSS_TMP/server-a.log" | tail -n 10)"
+grep -q 'no heartbeat came back' "$WSS_TMP/server-b.log" ||
+  wss_fail "server B did not log the heartbeat timeout; its redis lines: $(grep -F redis "$WSS_TMP/server-b.log" | tail -n 10)"
+# SIGINT drains within DRAIN_SIGINT_WINDOW_MAX_MS (1 s); a server still running well after that
+# fails here, naming itself, instead of hanging the script until ctest's timeout.
 kill -INT "$PID_A" "$PID_B"
-wait "$PID_A" || wss_fail "server A exited $? after SIGINT"
-wait "$PID_B" || wss_fail "server B exited $? after SIGINT"
+is_gone() { # PID: exited (an unreaped child shows as a zombie until the wait below)
+  local st
+  st=$(ps -o stat= -p "$1") || return 0
+  [[ $st == Z* ]]
+}
+wss_wait_until 20 is_gone "$PID_A" || wss_fail "server A still running 20s after SIGINT; $(log_tails)"
+wss_wait_until 20 is_gone "$PID_B" || wss_fail "server B still running 20s after SIGINT; $(log_tails)"
+rc=0
+wait "$PID_A" || rc=$?
+[ "$rc" = 0 ] || wss_fail "server A exited $rc after SIGINT; $(log_tails)"
+rc=0
+wait "$PID_B" || rc=$?
+[ "$rc" = 0 ] || wss_fail "server B exited $rc after SIGINT; $(log_tails)"
 echo "PASS test_server_redis"
