@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "wsscale/http_server.h"
+#include "wsscale/strbuf.h"
 
 /* One MHD daemon and the TLS material it was started with. A certificate change makes a new
  * generation on the same listening socket; the old one drains and is then stopped. */
@@ -67,10 +68,20 @@ struct wss_http_server {
     _Atomic unsigned draining;
 };
 
-/* Per connection (MHD's socket context): the client certificate, checked on first use. Touched
- * only by the thread serving that connection. */
+/* A reply buffer (wss_http_reply_buffer) and who holds it: its connection (which keeps it between
+ * requests), the request writing into it, the response sending it. The last holder to let go
+ * frees it. Only a holder that sees itself alone (holders == 1) touches buf: a connection reuses
+ * it only once the previous response let go, and the response trims it before letting go. */
+struct wss__http_rbuf {
+    struct wss_strbuf buf;
+    atomic_uint holders;
+};
+
+/* Per connection (MHD's socket context): the client certificate, checked on first use, and the
+ * reply buffer it keeps. Touched only by the thread serving that connection. */
 struct wss__http_conn {
-    struct wss_http_peer *peer; /* owned; NULL until a handler asks */
+    struct wss_http_peer *peer;  /* owned; NULL until a handler asks */
+    struct wss__http_rbuf *rbuf; /* one hold; NULL until a handler asks for a reply buffer */
 };
 
 /* One request, from its headers to MHD's completion callback. Touched only by the worker thread
@@ -95,6 +106,7 @@ struct wss_http_req {
         char *value; /* owned */
     } headers[WSS_HTTP_MAX_REPLY_HEADERS];
     size_t nheaders;
+    struct wss__http_rbuf *rbuf; /* one hold while the handler writes; passed to the response */
     char remote[INET6_ADDRSTRLEN];
     long long start_ns; /* monotonic */
 };
@@ -109,7 +121,14 @@ void wss__http_on_completed(void *cls, struct MHD_Connection *conn, void **con_c
 void wss__http_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                              enum MHD_ConnectionNotificationCode toe);
 
+/* The request's connection state (http_req.c); NULL when it could not be allocated. */
+struct wss__http_conn *wss__http_req_conn(struct wss_http_req *req);
+
 /* Frees the pending reply headers (http_reply.c); the request's own cleanup calls it. */
 void wss__http_reply_headers_free(struct wss_http_req *req);
+
+/* Lets go of one hold on a reply buffer, freeing it if that was the last (http_reply.c); accepts
+ * NULL. Any thread. */
+void wss__http_rbuf_release(struct wss__http_rbuf *r);
 
 #endif

@@ -22,6 +22,7 @@ static void req_free(struct wss_http_req *req)
     if (req == NULL)
         return;
     wss__http_reply_headers_free(req);
+    wss__http_rbuf_release(req->rbuf);
     free(req->params);
     free(req->body);
     free(req);
@@ -227,6 +228,7 @@ void wss__http_on_connection(void *cls, struct MHD_Connection *conn, void **sock
     struct wss__http_conn *c = *socket_context;
     if (c != NULL) {
         free(c->peer);
+        wss__http_rbuf_release(c->rbuf);
         free(c);
     }
     *socket_context = NULL;
@@ -302,7 +304,7 @@ const char *wss_http_req_remote_addr(const struct wss_http_req *req)
     return req->remote;
 }
 
-static struct wss__http_conn *conn_ctx(struct wss_http_req *req)
+struct wss__http_conn *wss__http_req_conn(struct wss_http_req *req)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -312,7 +314,7 @@ static struct wss__http_conn *conn_ctx(struct wss_http_req *req)
 const struct wss_http_peer *wss_http_req_peer(struct wss_http_req *req)
 {
     const struct wss_http_tls *tls = req->gen->tls;
-    struct wss__http_conn *c = conn_ctx(req);
+    struct wss__http_conn *c = wss__http_req_conn(req);
     if (tls == NULL || c == NULL)
         return &no_peer;
     if (c->peer != NULL)

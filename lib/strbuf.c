@@ -43,7 +43,7 @@ static int reserve(struct wss_strbuf *b, size_t more)
     return 0;
 }
 
-int wss_strbuf_append(struct wss_strbuf *b, const char *s, size_t n)
+int wss__strbuf_append_grow(struct wss_strbuf *b, const char *s, size_t n)
 {
     if (reserve(b, n) != 0)
         return -1;

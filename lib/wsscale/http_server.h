@@ -24,6 +24,12 @@
 #define WSS_HTTP_ERR_LEN 512
 /* Extra headers one reply can carry. */
 #define WSS_HTTP_MAX_REPLY_HEADERS 16
+/* The largest reply buffer (wss_http_reply_buffer) a connection keeps for its next request, in
+ * bytes of capacity; a larger one is freed once its reply is sent. Bounds what an idle
+ * keep-alive connection holds. */
+#define WSS_HTTP_REPLY_KEEP_BYTES (256 * 1024)
+
+struct wss_strbuf;
 
 /* Renders an error reply (404, 405, 413, 500, or one a handler asked for with
  * wss_http_reply_error). It must reply with one wss_http_reply* call; if it does not, the default
@@ -154,6 +160,18 @@ int wss_http_reply(struct wss_http_req *req, unsigned status, const char *conten
 /* As wss_http_reply, but takes ownership of body (malloc'd; freed with free(), also on failure). */
 int wss_http_reply_take(struct wss_http_req *req, unsigned status, const char *content_type,
                         char *body, size_t len);
+
+/* The connection's reply buffer, emptied, for a body to be written into and sent with
+ * wss_http_reply_buffered. A keep-alive connection keeps it (up to WSS_HTTP_REPLY_KEEP_BYTES) for
+ * its next request, so a big reply neither allocates nor faults in fresh pages every time; no
+ * other connection ever sees it. Owned by the server: append to it, never free or take it. Each
+ * call empties it. NULL once the request was answered or when out of memory. */
+struct wss_strbuf *wss_http_reply_buffer(struct wss_http_req *req);
+
+/* Replies with status, Content-Type and the contents of the reply buffer, without a copy. Fails
+ * as wss_http_reply does, and when wss_http_reply_buffer was not called or an append to the
+ * buffer failed (is_failed). */
+int wss_http_reply_buffered(struct wss_http_req *req, unsigned status, const char *content_type);
 
 /* Replies with a NUL-terminated JSON document as application/json. */
 int wss_http_reply_json(struct wss_http_req *req, unsigned status, const char *json);

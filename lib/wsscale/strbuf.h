@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct wss_strbuf {
     char *data;     /* owned; always NUL-terminated once anything was appended; NULL when empty */
@@ -19,9 +20,25 @@ struct wss_strbuf {
 /* Zero-initialise a struct wss_strbuf to start; or use this to set a length cap. */
 void wss_strbuf_init(struct wss_strbuf *b, size_t max_len);
 
+/* wss_strbuf_append when the bytes do not fit yet (strbuf.c): grows, then appends; or fails. */
+int wss__strbuf_append_grow(struct wss_strbuf *b, const char *s, size_t n);
+
 /* Appends n bytes. Returns 0, or -1 (and sets is_failed) on allocation failure or past max_len;
- * after a failure every later append fails too, so callers may check once at the end. */
-int wss_strbuf_append(struct wss_strbuf *b, const char *s, size_t n);
+ * after a failure every later append fails too, so callers may check once at the end. Inline
+ * because documents are written a few bytes at a time (a 500-pod JSON list makes ~10,000 calls):
+ * when the bytes fit, the call is one copy. */
+static inline int wss_strbuf_append(struct wss_strbuf *b, const char *s, size_t n)
+{
+    /* Room for n bytes and the NUL (cap is 0 until the first growth), within max_len. */
+    if (!b->is_failed && n < b->cap - b->len && (b->max_len == 0 || n <= b->max_len - b->len)) {
+        if (n > 0)
+            memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return wss__strbuf_append_grow(b, s, n);
+}
 
 /* Appends a NUL-terminated string; as wss_strbuf_append. */
 int wss_strbuf_puts(struct wss_strbuf *b, const char *s);

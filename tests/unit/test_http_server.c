@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_server.c: real servers on 127.0.0.1 port 0 driven by libcurl (and openssl s_client):
  * routing, decoding, bodies and their limit, error replies, client certificates per CA bundle,
- * the CA names the handshake sends, certificate rotation with a broken replacement, and the
- * request gate that answers before routing and before any body is read. */
+ * the CA names the handshake sends, certificate rotation with a broken replacement, the
+ * request gate that answers before routing and before any body is read, and the reply buffer
+ * each connection keeps between its requests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #include "wait.h"
 #include "wsscale/http_server.h"
 #include "wsscale/log.h"
+#include "wsscale/strbuf.h"
 
 /* Small, so the limit tests need little data. */
 #define MAX_BODY 1024
@@ -131,6 +133,49 @@ static void json(struct wss_http_req *req, void *arg)
     wss_http_reply_json(req, 201, "{\"ok\":true}");
 }
 
+/* Writes ?n= bytes of ?c= (a letter; 'x' when absent) into the connection's reply buffer and
+ * sends it; X-Extra says whether the buffer came with room already ("kept") or new ("fresh"). */
+static void buffered(struct wss_http_req *req, void *arg)
+{
+    (void)arg;
+    const char *n_text = wss_http_req_query(req, "n");
+    const char *c_text = wss_http_req_query(req, "c");
+    size_t n = n_text != NULL ? strtoul(n_text, NULL, 10) : 0;
+    char c = c_text != NULL && c_text[0] != '\0' ? c_text[0] : 'x';
+    struct wss_strbuf *b = wss_http_reply_buffer(req);
+    if (b == NULL) {
+        wss_http_reply_error(req, 500, "no reply buffer");
+        return;
+    }
+    wss_http_reply_header(req, "X-Extra", b->cap > 0 ? "kept" : "fresh");
+    char chunk[1000];
+    memset(chunk, c, sizeof(chunk));
+    /* In uneven pieces, as documents are written. */
+    for (size_t done = 0, step = 1; done < n; done += step, step = step % 997 + 1) {
+        if (step > n - done)
+            step = n - done;
+        wss_strbuf_append(b, chunk, step);
+    }
+    wss_http_reply_buffered(req, 200, "text/plain");
+}
+
+/* Results of buffer_misuse, for the test thread. */
+static atomic_int unasked_rc = 1;
+static atomic_bool is_buffer_after_reply = true;
+
+/* Sends the reply buffer without asking for it, then asks for it, writes into it and answers
+ * with a copy instead: the unused buffer must go back to the connection, not leak. */
+static void buffer_misuse(struct wss_http_req *req, void *arg)
+{
+    (void)arg;
+    atomic_store(&unasked_rc, wss_http_reply_buffered(req, 200, "text/plain"));
+    struct wss_strbuf *b = wss_http_reply_buffer(req);
+    if (b != NULL)
+        wss_strbuf_puts(b, "never sent");
+    wss_http_reply_text(req, 200, b != NULL ? "copied" : "no buffer");
+    atomic_store(&is_buffer_after_reply, wss_http_reply_buffer(req) != NULL);
+}
+
 /* Reports the client certificate as the server saw it. */
 static void peer(struct wss_http_req *req, void *arg)
 {
@@ -189,11 +234,17 @@ static struct wss_http_router *make_router(void)
         const char *pattern;
         wss_http_handler_cb cb;
     } routes[] = {
-        {"GET", "/echo/{a}/*rest", echo}, {"POST", "/echo/{a}/*rest", echo},
-        {"GET", "/groups", groups},       {"GET", "/noreply", no_reply},
-        {"GET", "/error", bad_request},   {"GET", "/badheader", bad_header},
-        {"POST", "/json", json},          {"PUT", "/json", json},
+        {"GET", "/echo/{a}/*rest", echo},
+        {"POST", "/echo/{a}/*rest", echo},
+        {"GET", "/groups", groups},
+        {"GET", "/noreply", no_reply},
+        {"GET", "/error", bad_request},
+        {"GET", "/badheader", bad_header},
+        {"POST", "/json", json},
+        {"PUT", "/json", json},
         {"GET", "/peer", peer},
+        {"GET", "/buffered", buffered},
+        {"GET", "/buffer-misuse", buffer_misuse},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         assert_int_equal(
@@ -226,6 +277,8 @@ struct reply {
     char extra[128];
     char subject[256]; /* the server certificate's subject (TLS) */
     long connects;     /* new connections this request needed */
+    size_t total;      /* body bytes received, also past sizeof(body) */
+    size_t unlike;     /* body bytes unlike the first one (the uniform bodies of /buffered) */
     long long sent;    /* body bytes curl pulled from the read callback */
 };
 
@@ -237,6 +290,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     struct reply *r = arg;
     size_t take = size * n;
+    for (size_t i = 0; i < size * n; i++)
+        r->unlike += data[i] != (r->total > 0 ? r->body[0] : data[0]);
+    r->total += size * n;
     if (take > sizeof(r->body) - 1 - r->len)
         take = sizeof(r->body) - 1 - r->len;
     memcpy(r->body + r->len, data, take);
@@ -672,6 +728,126 @@ static void parallel_clients_each_get_their_own_answer(void **state)
     assert_int_equal(atomic_load(&ok), PAR_THREADS * PAR_REQUESTS);
 }
 
+/* GET /buffered?n=N&c=C on the keep-alive handle h: status 200, N bytes, every one C, the buffer
+ * "kept" or "fresh" as expected, and no new connection unless is_first. */
+static void get_buffered(CURL *h, size_t n, char c, const char *want_buffer, bool is_first)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/buffered?n=%zu&c=%c", n, c);
+    struct reply r;
+    struct call call = {.path = path, .reuse = h};
+    do_call(&call, &r);
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.total, n);
+    assert_int_equal(r.unlike, 0);
+    if (n > 0)
+        assert_int_equal(r.body[0], c);
+    assert_string_equal(r.extra, want_buffer);
+    assert_int_equal(r.connects, is_first ? 1 : 0);
+}
+
+/* A keep-alive connection writes each reply into the buffer its last one used, and a short reply
+ * after a long one carries only its own bytes. */
+static void reply_buffer_is_kept_by_its_connection_without_old_bytes(void **state)
+{
+    (void)state;
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    static const struct {
+        size_t n;
+        char c;
+        const char *want_buffer;
+    } steps[] = {
+        {6000, 'a', "fresh"}, {5, 'b', "kept"},     {0, 'z', "kept"},
+        {1, 'c', "kept"},     {60000, 'd', "kept"}, /* bigger than anything before: grows in place
+                                                     */
+        {7, 'e', "kept"},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        get_buffered(h, steps[i].n, steps[i].c, steps[i].want_buffer, i == 0);
+    curl_easy_cleanup(h);
+}
+
+/* A buffer grown past WSS_HTTP_REPLY_KEEP_BYTES is sent whole, then not kept. */
+static void reply_buffer_over_the_keep_limit_is_dropped_after_sending(void **state)
+{
+    (void)state;
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    get_buffered(h, 10, 'a', "fresh", true);
+    get_buffered(h, WSS_HTTP_REPLY_KEEP_BYTES + 1, 'b', "kept", false);
+    get_buffered(h, 10, 'c', "fresh", false);
+    get_buffered(h, 10, 'd', "kept", false);
+    curl_easy_cleanup(h);
+}
+
+/* Two connections interleaved: each has its own buffer, and neither sees the other's bytes. */
+static void each_connection_has_its_own_reply_buffer(void **state)
+{
+    (void)state;
+    CURL *a = curl_easy_init(), *b = curl_easy_init();
+    assert_non_null(a);
+    assert_non_null(b);
+    get_buffered(a, 3000, 'a', "fresh", true);
+    get_buffered(b, 10, 'b', "fresh", true);
+    get_buffered(a, 10, 'c', "kept", false);
+    get_buffered(b, 3000, 'd', "kept", false);
+    get_buffered(a, 20, 'e', "kept", false);
+    curl_easy_cleanup(a);
+    curl_easy_cleanup(b);
+}
+
+/* Sending the reply buffer without asking for it fails; a buffer asked for and not sent goes
+ * back to the connection; none is handed out once the request is answered. */
+static void reply_buffer_misuse_fails_and_leaks_nothing(void **state)
+{
+    (void)state;
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    struct reply r;
+    struct call call = {.path = "/buffer-misuse", .reuse = h};
+    do_call(&call, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "copied");
+    assert_int_equal(atomic_load(&unasked_rc), -1);
+    assert_false(atomic_load(&is_buffer_after_reply));
+    get_buffered(h, 5, 'q', "kept", false);
+    curl_easy_cleanup(h);
+}
+
+static void *buffered_hammer(void *arg)
+{
+    atomic_int *ok = arg;
+    char c = (char)('a' + atomic_fetch_add(ok, 1) % 26);
+    CURL *h = curl_easy_init();
+    for (int i = 0; h != NULL && i < PAR_REQUESTS; i++) {
+        size_t n = (size_t)(i * 7919) % 20000;
+        char path[64];
+        snprintf(path, sizeof(path), "/buffered?n=%zu&c=%c", n, c);
+        struct reply r;
+        struct call call = {.path = path, .reuse = h};
+        do_call(&call, &r);
+        if (r.status == 200 && r.total == n && r.unlike == 0 && (n == 0 || r.body[0] == c))
+            atomic_fetch_add(ok, 1);
+    }
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+/* Connections served at once on several worker threads each write into their own buffer. */
+static void parallel_connections_never_share_a_reply_buffer(void **state)
+{
+    (void)state;
+    pthread_t t[PAR_THREADS];
+    atomic_int ok = 0;
+    for (int i = 0; i < PAR_THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, buffered_hammer, &ok), 0);
+    for (int i = 0; i < PAR_THREADS; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(atomic_load(&ok), PAR_THREADS + PAR_THREADS * PAR_REQUESTS);
+}
+
 /* ---------------------------------------------------------------- servers of their own */
 
 static void error_callback_renders_every_error(void **state)
@@ -955,6 +1131,18 @@ static int tls_setup(void **state)
     snprintf(base_url, sizeof(base_url), "https://127.0.0.1:%u", wss_http_server_port(f.server));
     *state = &f;
     return 0;
+}
+
+/* Over TLS too, the kept buffer serves a short reply after a long one with only its own bytes. */
+static void https_reply_buffer_is_kept_between_requests(void **state)
+{
+    (void)state;
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    get_buffered(h, 100000, 'a', "fresh", true);
+    get_buffered(h, 3, 'b', "kept", false);
+    get_buffered(h, 40000, 'c', "kept", false);
+    curl_easy_cleanup(h);
 }
 
 static void https_serves_the_configured_certificate(void **state)
@@ -1392,6 +1580,11 @@ int main(void)
         cmocka_unit_test(json_reply_and_handler_mistakes),
         cmocka_unit_test(done_callback_sees_route_and_status),
         cmocka_unit_test(parallel_clients_each_get_their_own_answer),
+        cmocka_unit_test(reply_buffer_is_kept_by_its_connection_without_old_bytes),
+        cmocka_unit_test(reply_buffer_over_the_keep_limit_is_dropped_after_sending),
+        cmocka_unit_test(each_connection_has_its_own_reply_buffer),
+        cmocka_unit_test(reply_buffer_misuse_fails_and_leaks_nothing),
+        cmocka_unit_test(parallel_connections_never_share_a_reply_buffer),
     };
     const struct CMUnitTest own[] = {
         cmocka_unit_test(error_callback_renders_every_error),
@@ -1416,6 +1609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(rotated_client_bundle_changes_who_verifies, tls_setup,
                                         server_teardown),
         cmocka_unit_test(without_bundles_no_certificate_is_requested),
+        cmocka_unit_test_setup_teardown(https_reply_buffer_is_kept_between_requests, tls_setup,
+                                        server_teardown),
     };
     int failed = cmocka_run_group_tests_name("plain", plain, plain_setup, server_teardown);
     failed += cmocka_run_group_tests_name("own", own, NULL, NULL);

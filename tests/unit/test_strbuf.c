@@ -65,6 +65,54 @@ static void binary_bytes_are_kept(void **state)
     wss_strbuf_free(&b);
 }
 
+/* Once grown, appends that fit skip the growth path: the cap must hold there too, even with
+ * room left in the allocation (300 of the 512 bytes the first growths made). */
+static void cap_holds_when_the_allocation_has_room(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t first, second; /* appended after a 256-byte start that grows the buffer to 512 */
+        int second_rc;
+        size_t len;
+    } cases[] = {
+        {44, 0, 0, 300}, /* exactly max_len */
+        {43, 1, 0, 300},
+        {44, 1, -1, 300}, /* one past */
+        {0, 45, -1, 256},
+    };
+    char bytes[64];
+    memset(bytes, 'y', sizeof(bytes));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wss_strbuf b;
+        wss_strbuf_init(&b, 300);
+        char start[256];
+        memset(start, 'x', sizeof(start));
+        assert_int_equal(wss_strbuf_append(&b, start, sizeof(start)), 0);
+        assert_true(b.cap > 300);
+        assert_int_equal(wss_strbuf_append(&b, bytes, cases[i].first), 0);
+        assert_int_equal(wss_strbuf_append(&b, bytes, cases[i].second), cases[i].second_rc);
+        assert_int_equal(b.is_failed, cases[i].second_rc != 0);
+        assert_int_equal(b.len, cases[i].len);
+        assert_int_equal(strlen(b.data), cases[i].len);
+        wss_strbuf_free(&b);
+    }
+}
+
+/* A reset buffer is written again from its start, NUL-terminated after the new bytes only. */
+static void reset_then_short_append_ends_at_the_new_bytes(void **state)
+{
+    (void)state;
+    struct wss_strbuf b = {0};
+    assert_int_equal(wss_strbuf_puts(&b, "a long first document"), 0);
+    size_t cap = b.cap;
+    wss_strbuf_reset(&b);
+    assert_int_equal(wss_strbuf_append(&b, "ok", 2), 0);
+    assert_int_equal(b.cap, cap);
+    assert_int_equal(b.len, 2);
+    assert_string_equal(b.data, "ok");
+    wss_strbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -72,6 +120,8 @@ int main(void)
         cmocka_unit_test(cap_makes_failure_sticky_and_take_returns_null),
         cmocka_unit_test(reset_keeps_cap_and_clears_failure),
         cmocka_unit_test(binary_bytes_are_kept),
+        cmocka_unit_test(cap_holds_when_the_allocation_has_room),
+        cmocka_unit_test(reset_then_short_append_ends_at_the_new_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
