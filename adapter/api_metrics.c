@@ -251,11 +251,14 @@ static int write_window_seconds(struct wss_strbuf *b, int64_t window_ms)
 
 /* One list document being written: the head is out, items follow, list_reply closes it. What
  * every item of the request repeats (metric name, selector echo) is written once into mid and
- * tail and copied per item. */
+ * tail and copied per item. The document goes into the connection's reply buffer, which the
+ * server keeps between requests: a 500-pod list is about 107 KB, and a fresh buffer that size
+ * every request cost page faults as glibc handed the memory back and forth with the kernel. */
 struct list_writer {
-    struct wss_strbuf buf;  /* owned until list_reply hands it to the reply */
-    struct wss_strbuf mid;  /* owned; from after describedObject up to the timestamp's value */
-    struct wss_strbuf tail; /* owned; from after the value up to the item's closing brace */
+    struct wss_strbuf *buf;      /* borrowed: the reply buffer, or none_left when there was none */
+    struct wss_strbuf none_left; /* failed from the start: appends to it do nothing */
+    struct wss_strbuf mid;       /* owned; from after describedObject up to the timestamp's value */
+    struct wss_strbuf tail;      /* owned; from after the value up to the item's closing brace */
     enum api_version version;
     const char *window_key; /* NULL when the version has no window field */
     int64_t ts_secs;        /* the second ts holds, valid once has_ts */
@@ -267,11 +270,16 @@ struct list_writer {
 
 /* Starts a list of version v; msel (may be NULL) is the selector custom metric items echo. A
  * failure is remembered and reported by list_reply. */
-static void list_begin(struct list_writer *w, enum api_version v, const char *metric,
-                       const struct wss_selector *msel)
+static void list_begin(struct list_writer *w, struct wss_http_req *req, enum api_version v,
+                       const char *metric, const struct wss_selector *msel)
 {
     memset(w, 0, sizeof(*w));
     w->version = v;
+    w->buf = wss_http_reply_buffer(req);
+    if (w->buf == NULL) {
+        w->none_left.is_failed = true;
+        w->buf = &w->none_left;
+    }
     char *sel = NULL;
     if (v != API_EM_V1BETA1) {
         cJSON *tree = label_selector_json(msel);
@@ -303,7 +311,7 @@ static void list_begin(struct list_writer *w, enum api_version v, const char *me
         break;
     }
     cJSON_free(sel);
-    struct wss_strbuf *b = &w->buf;
+    struct wss_strbuf *b = w->buf;
     PUT(b, "{\"kind\":");
     wss_json_writer_cstring(b, v == API_EM_V1BETA1 ? "ExternalMetricValueList" : "MetricValueList");
     PUT(b, ",\"apiVersion\":");
@@ -343,7 +351,7 @@ static void list_item(struct list_writer *w, const char *ns, const char *name,
         w->ts_secs = secs;
         w->has_ts = true;
     }
-    struct wss_strbuf *b = &w->buf;
+    struct wss_strbuf *b = w->buf;
     if (w->nitems++ == 0)
         PUT(b, "{");
     else
@@ -366,21 +374,18 @@ static void list_item(struct list_writer *w, const char *ns, const char *name,
 }
 
 /* Closes the list and sends it as application/json whatever the Accept header asked for (the
- * buffer goes to the reply without a copy); 500 when it could not be built. */
+ * reply buffer goes to the reply without a copy); 500 when it could not be built. */
 static void list_reply(struct wss_http_req *req, struct list_writer *w)
 {
-    PUT(&w->buf, "]}");
-    size_t len = 0;
-    bool is_failed = w->is_failed || w->mid.is_failed || w->tail.is_failed;
-    char *text = is_failed ? NULL : wss_strbuf_take(&w->buf, &len);
-    wss_strbuf_free(&w->buf);
+    PUT(w->buf, "]}");
+    bool is_failed = w->is_failed || w->buf->is_failed || w->mid.is_failed || w->tail.is_failed;
     wss_strbuf_free(&w->mid);
     wss_strbuf_free(&w->tail);
-    if (text == NULL) {
+    if (is_failed) {
         reply_source_error(req, WSS_SRC_NO_MEMORY, "", "", "");
         return;
     }
-    wss_http_reply_take(req, 200, "application/json", text, len);
+    wss_http_reply_buffered(req, 200, "application/json");
 }
 
 /* A list of exactly one item. */
@@ -389,7 +394,7 @@ static void reply_one(struct wss_http_req *req, enum api_version v, const char *
                       const struct metric_value *val)
 {
     struct list_writer w;
-    list_begin(&w, v, metric, msel);
+    list_begin(&w, req, v, metric, msel);
     list_item(&w, ns, name, val);
     list_reply(req, &w);
 }
@@ -447,7 +452,7 @@ static void handle_object(struct wss_http_req *req, void *arg)
         rc = c->src->ops->pods_matching(c->src->self, metric, ns, &labels.sel, &vals);
         if (rc == WSS_SRC_OK) {
             struct list_writer w;
-            list_begin(&w, c->version, metric, &metric_labels.sel);
+            list_begin(&w, req, c->version, metric, &metric_labels.sel);
             for (size_t i = 0; i < vals.n; i++)
                 list_item(&w, vals.items[i].namespace_, vals.items[i].name, &vals.items[i]);
             metric_values_free(&vals);
