@@ -5,27 +5,16 @@
  * Threads: no state of its own; the config is read-only; safe on any number of threads. */
 #include "authn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "wsscale/errbuf.h"
 
 /* --requestheader-* defaults, as the apiserver applies them when the flags are unset. */
 static const char *const default_username_headers[] = {"X-Remote-User"};
 static const char *const default_group_headers[] = {"X-Remote-Group"};
 #define DEFAULT_EXTRA_PREFIX "X-Remote-Extra-"
-
-static void set_reason(char *reason, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_reason(char *reason, size_t len, const char *fmt, ...)
-{
-    if (reason == NULL || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, len, fmt, ap);
-    va_end(ap);
-}
 
 static char lower(char c)
 {
@@ -174,28 +163,31 @@ static bool front_proxy_ok(const struct authn_config *cfg, struct wss_http_req *
                            size_t reason_len)
 {
     if (!cfg->has_front_proxy_ca) {
-        set_reason(reason, reason_len,
-                   "front-proxy headers ignored: no --requestheader-client-ca-file is configured");
+        wss_errbuf_printf(
+            reason, reason_len,
+            "front-proxy headers ignored: no --requestheader-client-ca-file is configured");
         return false;
     }
     const struct wss_http_peer *peer = wss_http_req_peer(req);
     if (!peer->is_presented) {
-        set_reason(reason, reason_len,
-                   "front-proxy headers ignored: no client certificate was presented");
+        wss_errbuf_printf(reason, reason_len,
+                          "front-proxy headers ignored: no client certificate was presented");
         return false;
     }
     if (!wss_http_req_peer_verified(req, AUTHN_BUNDLE_FRONT_PROXY)) {
         const char *why = wss_http_req_peer_reason(req, AUTHN_BUNDLE_FRONT_PROXY);
-        set_reason(reason, reason_len,
-                   "front-proxy headers ignored: the client certificate does not verify against "
-                   "--requestheader-client-ca-file: %s",
-                   why != NULL && why[0] != '\0' ? why : "unknown reason");
+        wss_errbuf_printf(
+            reason, reason_len,
+            "front-proxy headers ignored: the client certificate does not verify against "
+            "--requestheader-client-ca-file: %s",
+            why != NULL && why[0] != '\0' ? why : "unknown reason");
         return false;
     }
     if (!is_allowed_cn(cfg, peer->cn)) {
-        set_reason(reason, reason_len,
-                   "front-proxy headers ignored: CN \"%s\" is not in --requestheader-allowed-names",
-                   peer->cn);
+        wss_errbuf_printf(
+            reason, reason_len,
+            "front-proxy headers ignored: CN \"%s\" is not in --requestheader-allowed-names",
+            peer->cn);
         return false;
     }
     return true;
@@ -226,12 +218,12 @@ static enum authn_result by_token(const struct authn_config *cfg, const char *t,
                                   struct user_info *user, char *reason, size_t reason_len)
 {
     if (cfg->tokens == NULL) {
-        set_reason(reason, reason_len, "bearer tokens are not accepted: no token reviewer");
+        wss_errbuf_printf(reason, reason_len, "bearer tokens are not accepted: no token reviewer");
         return AUTHN_UNAUTHORIZED;
     }
     char *token = strndup(t, n);
     if (token == NULL) {
-        set_reason(reason, reason_len, "out of memory");
+        wss_errbuf_printf(reason, reason_len, "out of memory");
         return AUTHN_ERROR;
     }
     char err[TOKEN_REVIEW_ERR_LEN] = "";
@@ -240,12 +232,12 @@ static enum authn_result by_token(const struct authn_config *cfg, const char *t,
     free(token);
     if (r == TOKEN_REVIEW_REJECTED) {
         user_info_clear(user);
-        set_reason(reason, reason_len, "invalid bearer token: %s", err);
+        wss_errbuf_printf(reason, reason_len, "invalid bearer token: %s", err);
         return AUTHN_UNAUTHORIZED;
     }
     if (r != TOKEN_REVIEW_AUTHENTICATED) {
         user_info_clear(user);
-        set_reason(reason, reason_len, "token review failed: %s", err);
+        wss_errbuf_printf(reason, reason_len, "token review failed: %s", err);
         return AUTHN_ERROR;
     }
     return AUTHN_OK;
@@ -269,7 +261,7 @@ static bool cert_refused(const struct authn_config *cfg, struct wss_http_req *re
 enum authn_result authn_request(const struct authn_config *cfg, struct wss_http_req *req,
                                 struct user_info *user, char *reason, size_t reason_len)
 {
-    set_reason(reason, reason_len, "%s", "");
+    wss_errbuf_printf(reason, reason_len, "%s", "");
     char why_not_proxy[AUTHN_REASON_LEN] = "";
     int rc = 0;
     if (front_proxy_ok(cfg, req, why_not_proxy, sizeof(why_not_proxy))) {
@@ -286,7 +278,7 @@ enum authn_result authn_request(const struct authn_config *cfg, struct wss_http_
             if (user_info_add_group(user, peer->orgs[i]) != 0)
                 rc = -1;
     }
-    set_reason(reason, reason_len, "%s", why_not_proxy);
+    wss_errbuf_printf(reason, reason_len, "%s", why_not_proxy);
     if (rc == 0) {
         size_t n = 0;
         const char *token = bearer_token(req, &n);
@@ -301,7 +293,7 @@ enum authn_result authn_request(const struct authn_config *cfg, struct wss_http_
         /* Go's apiserver fails the request here rather than fall back to anonymous: a
          * certificate that was presented and does not verify is a credential that failed. */
         if (reason[0] == '\0')
-            set_reason(reason, reason_len, "%s", "the client certificate does not verify");
+            wss_errbuf_printf(reason, reason_len, "%s", "the client certificate does not verify");
         return AUTHN_UNAUTHORIZED;
     }
     if (rc == 0) {
@@ -314,6 +306,6 @@ enum authn_result authn_request(const struct authn_config *cfg, struct wss_http_
     if (rc == 1 && user_info_add_group(user, USER_INFO_AUTHENTICATED) == 0)
         return AUTHN_OK;
     user_info_clear(user);
-    set_reason(reason, reason_len, "out of memory");
+    wss_errbuf_printf(reason, reason_len, "out of memory");
     return AUTHN_ERROR;
 }

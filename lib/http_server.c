@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "wsscale/clock.h"
+#include "wsscale/errbuf.h"
 #include "wsscale/log.h"
 
 /* Pending connections the kernel may queue; it clamps this to net.core.somaxconn. */
@@ -29,18 +30,6 @@
 #define MHD_LOG_LINE_MAX 512
 /* Entries in the MHD option array: everything gen_start may set, plus the end marker. */
 #define MHD_OPTIONS_MAX 16
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* libmicrohttpd's own messages (failed handshakes, resets) go through lib/log like ours. */
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -75,34 +64,35 @@ static int open_listener(const char *host, uint16_t port, uint16_t *bound, char 
         sin6->sin6_port = htons(port);
         sslen = sizeof(*sin6);
     } else {
-        set_err(err, errlen, "listen address \"%s\" is not a numeric IPv4 or IPv6 address", host);
+        wss_errbuf_printf(err, errlen,
+                          "listen address \"%s\" is not a numeric IPv4 or IPv6 address", host);
         return -1;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        set_err(err, errlen, "socket: %s", strerror(errno));
+        wss_errbuf_printf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
-        set_err(err, errlen, "setsockopt SO_REUSEADDR: %s", strerror(errno));
+        wss_errbuf_printf(err, errlen, "setsockopt SO_REUSEADDR: %s", strerror(errno));
         goto fail;
     }
     const char *open_br = ss.ss_family == AF_INET6 ? "[" : "";
     const char *close_br = ss.ss_family == AF_INET6 ? "]" : "";
     if (bind(fd, (struct sockaddr *)&ss, sslen) != 0) {
-        set_err(err, errlen, "bind %s%s%s:%u: %s", open_br, host, close_br, (unsigned)port,
-                strerror(errno));
+        wss_errbuf_printf(err, errlen, "bind %s%s%s:%u: %s", open_br, host, close_br,
+                          (unsigned)port, strerror(errno));
         goto fail;
     }
     if (listen(fd, LISTEN_BACKLOG) != 0) {
-        set_err(err, errlen, "listen %s%s%s:%u: %s", open_br, host, close_br, (unsigned)port,
-                strerror(errno));
+        wss_errbuf_printf(err, errlen, "listen %s%s%s:%u: %s", open_br, host, close_br,
+                          (unsigned)port, strerror(errno));
         goto fail;
     }
     socklen_t len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-        set_err(err, errlen, "getsockname: %s", strerror(errno));
+        wss_errbuf_printf(err, errlen, "getsockname: %s", strerror(errno));
         goto fail;
     }
     *bound = ntohs(ss.ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port);
@@ -129,7 +119,7 @@ static struct wss__http_gen *gen_start(struct wss_http_server *s, struct wss_htt
     struct wss__http_gen *g = calloc(1, sizeof(*g));
     if (g == NULL) {
         wss_http_tls_free(tls);
-        set_err(err, errlen, "out of memory");
+        wss_errbuf_printf(err, errlen, "out of memory");
         return NULL;
     }
     g->server = s;
@@ -169,7 +159,7 @@ static struct wss__http_gen *gen_start(struct wss_http_server *s, struct wss_htt
     g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, wss__http_on_request, g, MHD_OPTION_ARRAY,
                                  ops, MHD_OPTION_END);
     if (g->daemon == NULL) {
-        set_err(err, errlen, "libmicrohttpd refused to start (see its log line)");
+        wss_errbuf_printf(err, errlen, "libmicrohttpd refused to start (see its log line)");
         gen_free(g);
         return NULL;
     }
@@ -321,16 +311,16 @@ static int copy_config(struct wss_http_server *s, const struct wss_http_server_c
                        char *err, size_t errlen)
 {
     if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
-        set_err(err, errlen, "tls needs both a cert file and a key file, or neither");
+        wss_errbuf_printf(err, errlen, "tls needs both a cert file and a key file, or neither");
         return -1;
     }
     s->is_tls = cfg->tls_cert_file != NULL;
     if (cfg->nclient_cas > 0 && !s->is_tls) {
-        set_err(err, errlen, "client CA bundles need tls (a cert file and a key file)");
+        wss_errbuf_printf(err, errlen, "client CA bundles need tls (a cert file and a key file)");
         return -1;
     }
     if (cfg->nclient_cas > WSS_HTTP_TLS_MAX_BUNDLES) {
-        set_err(err, errlen, "at most %d client CA bundles", WSS_HTTP_TLS_MAX_BUNDLES);
+        wss_errbuf_printf(err, errlen, "at most %d client CA bundles", WSS_HTTP_TLS_MAX_BUNDLES);
         return -1;
     }
     s->threads = cfg->threads != 0 ? cfg->threads : WSS_HTTP_DEFAULT_THREADS;
@@ -355,7 +345,7 @@ static int copy_config(struct wss_http_server *s, const struct wss_http_server_c
     }
     s->files = (struct wss_http_tls_files){s->cert_file, s->key_file, s->bundles, cfg->nclient_cas};
     if (is_oom) {
-        set_err(err, errlen, "out of memory");
+        wss_errbuf_printf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -381,7 +371,7 @@ static int init_sync(struct wss_http_server *s, char *err, size_t errlen)
     pthread_condattr_t attr;
     int rc = pthread_mutex_init(&s->lock, NULL);
     if (rc != 0) {
-        set_err(err, errlen, "pthread_mutex_init: %s", strerror(rc));
+        wss_errbuf_printf(err, errlen, "pthread_mutex_init: %s", strerror(rc));
         return -1;
     }
     rc = pthread_condattr_init(&attr);
@@ -394,7 +384,7 @@ static int init_sync(struct wss_http_server *s, char *err, size_t errlen)
     }
     if (rc != 0) {
         pthread_mutex_destroy(&s->lock);
-        set_err(err, errlen, "pthread_cond_init: %s", strerror(rc));
+        wss_errbuf_printf(err, errlen, "pthread_cond_init: %s", strerror(rc));
         return -1;
     }
     return 0;
@@ -418,7 +408,7 @@ struct wss_http_server *wss_http_server_start(const struct wss_http_server_confi
 {
     struct wss_http_server *s = calloc(1, sizeof(*s));
     if (s == NULL) {
-        set_err(err, errlen, "out of memory");
+        wss_errbuf_printf(err, errlen, "out of memory");
         return NULL;
     }
     s->listen_fd = -1;
@@ -448,7 +438,7 @@ struct wss_http_server *wss_http_server_start(const struct wss_http_server_confi
     if (s->is_tls) {
         int rc = pthread_create(&s->watcher, NULL, watch_main, s);
         if (rc != 0) {
-            set_err(err, errlen, "pthread_create: %s", strerror(rc));
+            wss_errbuf_printf(err, errlen, "pthread_create: %s", strerror(rc));
             goto fail;
         }
         s->has_watcher = true;

@@ -7,7 +7,6 @@
 #include "wsscale/http_tls.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include <gnutls/x509.h>
 
+#include "wsscale/errbuf.h"
 #include "wsscale/file_read.h"
 
 struct bundle {
@@ -30,29 +30,17 @@ struct wss_http_tls {
     size_t nbundles;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Reads a whole PEM file into a NUL-terminated heap buffer; an empty file is an error. */
 static char *read_pem(const char *what, const char *path, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL;
     char why[WSS_HTTP_TLS_ERR_LEN];
     if (wss_file_read(path, WSS_HTTP_TLS_MAX_FILE_BYTES, &buf, len, NULL, why, sizeof(why)) != 0) {
-        set_err(err, errlen, "%s %s", what, why);
+        wss_errbuf_printf(err, errlen, "%s %s", what, why);
         return NULL;
     }
     if (*len == 0) {
-        set_err(err, errlen, "%s %s: empty file", what, path);
+        wss_errbuf_printf(err, errlen, "%s %s: empty file", what, path);
         free(buf);
         return NULL;
     }
@@ -84,7 +72,7 @@ static int check_pair(const struct wss_http_tls_files *f, const char *cert, size
     gnutls_certificate_credentials_t cred;
     int rc = gnutls_certificate_allocate_credentials(&cred);
     if (rc < 0) {
-        set_err(err, errlen, "tls credentials: %s", gnutls_strerror(rc));
+        wss_errbuf_printf(err, errlen, "tls credentials: %s", gnutls_strerror(rc));
         return -1;
     }
     gnutls_datum_t c = {(unsigned char *)cert, (unsigned)cert_len};
@@ -92,8 +80,8 @@ static int check_pair(const struct wss_http_tls_files *f, const char *cert, size
     rc = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
     gnutls_certificate_free_credentials(cred);
     if (rc < 0) {
-        set_err(err, errlen, "tls cert %s with key %s: %s", f->cert_file, f->key_file,
-                gnutls_strerror(rc));
+        wss_errbuf_printf(err, errlen, "tls cert %s with key %s: %s", f->cert_file, f->key_file,
+                          gnutls_strerror(rc));
         return -1;
     }
     return 0;
@@ -117,29 +105,29 @@ struct wss_http_tls *wss_http_tls_load(const struct wss_http_tls_files *files, c
                                        size_t errlen)
 {
     if (files->cert_file == NULL || files->key_file == NULL) {
-        set_err(err, errlen, "tls needs both a cert file and a key file");
+        wss_errbuf_printf(err, errlen, "tls needs both a cert file and a key file");
         return NULL;
     }
     if (files->nbundles > WSS_HTTP_TLS_MAX_BUNDLES) {
-        set_err(err, errlen, "at most %d client CA bundles", WSS_HTTP_TLS_MAX_BUNDLES);
+        wss_errbuf_printf(err, errlen, "at most %d client CA bundles", WSS_HTTP_TLS_MAX_BUNDLES);
         return NULL;
     }
     for (size_t i = 0; i < files->nbundles; i++) {
         const struct wss_http_ca_bundle *b = &files->bundles[i];
         if (b->name == NULL || b->name[0] == '\0' || b->file == NULL) {
-            set_err(err, errlen, "client CA bundle %zu needs a name and a file", i);
+            wss_errbuf_printf(err, errlen, "client CA bundle %zu needs a name and a file", i);
             return NULL;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(files->bundles[j].name, b->name) == 0) {
-                set_err(err, errlen, "client CA bundle name \"%s\" used twice", b->name);
+                wss_errbuf_printf(err, errlen, "client CA bundle name \"%s\" used twice", b->name);
                 return NULL;
             }
         }
     }
     struct wss_http_tls *t = calloc(1, sizeof(*t));
     if (t == NULL) {
-        set_err(err, errlen, "out of memory");
+        wss_errbuf_printf(err, errlen, "out of memory");
         return NULL;
     }
     size_t cert_len = 0, key_len = 0, trust_len = 0;
@@ -157,7 +145,7 @@ struct wss_http_tls *wss_http_tls_load(const struct wss_http_tls_files *files, c
         t->nbundles = i + 1; /* so that free() releases this slot, whatever happens below */
         dst->name = strdup(b->name);
         if (dst->name == NULL) {
-            set_err(err, errlen, "out of memory");
+            wss_errbuf_printf(err, errlen, "out of memory");
             goto fail;
         }
         size_t len = 0;
@@ -175,15 +163,15 @@ struct wss_http_tls *wss_http_tls_load(const struct wss_http_tls_files *files, c
             dst->anchors = NULL;
         }
         if (rc <= 0) {
-            set_err(err, errlen, "client CA bundle \"%s\" %s: %s", b->name, b->file,
-                    rc == 0 ? "no certificates" : gnutls_strerror(rc));
+            wss_errbuf_printf(err, errlen, "client CA bundle \"%s\" %s: %s", b->name, b->file,
+                              rc == 0 ? "no certificates" : gnutls_strerror(rc));
             free(pem);
             goto fail;
         }
         int arc = append_trust(t, &trust_len, pem, len);
         free(pem);
         if (arc != 0) {
-            set_err(err, errlen, "out of memory");
+            wss_errbuf_printf(err, errlen, "out of memory");
             goto fail;
         }
     }

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "socktable_diag.h"
 #include "socktable_proc.h"
 #include "wsscale/clock.h"
+#include "wsscale/errbuf.h"
 #include "wsscale/log.h"
 
 /* One buffer serves both methods. A sock_diag datagram is at most 32 KiB (the kernel caps dump
@@ -69,17 +69,6 @@ static const char *errno_text(int e, char *buf, size_t len)
     return strerror_r(e, buf, len); /* the GNU variant: returns the text, maybe not in buf */
 }
 
-/* Writes a sample's reason, cut to fit: a long parse message is still worth its start. */
-static void say(char *reason, size_t rlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *reason, size_t rlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, rlen, fmt, ap);
-    va_end(ap);
-}
-
 static void close_netlink(struct socktable *t)
 {
     if (t->nl_fd >= 0)
@@ -112,24 +101,28 @@ static ssize_t recv_part(struct socktable *t, long long deadline, char *reason, 
         ssize_t n = recvmsg(t->nl_fd, &msg, MSG_DONTWAIT);
         if (n >= 0) {
             if (msg.msg_flags & MSG_TRUNC) {
-                say(reason, rlen, "sock_diag: reply datagram larger than %d bytes", RECV_BUF_LEN);
+                wss_errbuf_printf(reason, rlen, "sock_diag: reply datagram larger than %d bytes",
+                                  RECV_BUF_LEN);
                 return -1;
             }
             return n;
         }
         char eb[64];
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            say(reason, rlen, "sock_diag: recv: %s", errno_text(errno, eb, sizeof(eb)));
+            wss_errbuf_printf(reason, rlen, "sock_diag: recv: %s",
+                              errno_text(errno, eb, sizeof(eb)));
             return -1;
         }
         long long left = deadline - wss_clock_mono_ms();
         if (left <= 0) {
-            say(reason, rlen, "sock_diag: no complete reply within %d ms", t->timeout_ms);
+            wss_errbuf_printf(reason, rlen, "sock_diag: no complete reply within %d ms",
+                              t->timeout_ms);
             return -1;
         }
         struct pollfd pfd = {.fd = t->nl_fd, .events = POLLIN};
         if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-            say(reason, rlen, "sock_diag: poll: %s", errno_text(errno, eb, sizeof(eb)));
+            wss_errbuf_printf(reason, rlen, "sock_diag: poll: %s",
+                              errno_text(errno, eb, sizeof(eb)));
             return -1;
         }
     }
@@ -143,7 +136,7 @@ static enum outcome dump_family(struct socktable *t, int family, long long deadl
     uint32_t seq = ++t->seq;
     size_t req_len = socktable_diag_request(req, sizeof(req), family, t->ports, t->nports, seq);
     if (req_len == 0) {
-        say(reason, rlen, "sock_diag: cannot build the request");
+        wss_errbuf_printf(reason, rlen, "sock_diag: cannot build the request");
         return OUTCOME_FAILED;
     }
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -154,7 +147,7 @@ static enum outcome dump_family(struct socktable *t, int family, long long deadl
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) {
         int e = errno;
-        say(reason, rlen, "sock_diag: send: %s", errno_text(e, eb, sizeof(eb)));
+        wss_errbuf_printf(reason, rlen, "sock_diag: send: %s", errno_text(e, eb, sizeof(eb)));
         return is_refusal_errno(e) ? OUTCOME_REFUSED : OUTCOME_FAILED;
     }
 
@@ -165,19 +158,21 @@ static enum outcome dump_family(struct socktable *t, int family, long long deadl
             return OUTCOME_FAILED;
         struct wss_parse_err perr;
         if (socktable_diag_parse(t->buf, (size_t)n, seq, &reply, &perr) < 0) {
-            say(reason, rlen, "sock_diag reply: %s", perr.msg);
+            wss_errbuf_printf(reason, rlen, "sock_diag reply: %s", perr.msg);
             return OUTCOME_FAILED;
         }
     }
     if (reply.error == ENOENT && family == AF_INET6)
         return OUTCOME_OK; /* a kernel without IPv6 has no IPv6 sockets to count */
     if (reply.error != 0) {
-        say(reason, rlen, "sock_diag refused the %s dump: %s", family == AF_INET ? "IPv4" : "IPv6",
-            errno_text(reply.error, eb, sizeof(eb)));
+        wss_errbuf_printf(reason, rlen, "sock_diag refused the %s dump: %s",
+                          family == AF_INET ? "IPv4" : "IPv6",
+                          errno_text(reply.error, eb, sizeof(eb)));
         return is_transient_errno(reply.error) ? OUTCOME_FAILED : OUTCOME_REFUSED;
     }
     if (!reply.is_done) {
-        say(reason, rlen, "sock_diag: dump did not end after %d datagrams", MAX_DATAGRAMS_PER_DUMP);
+        wss_errbuf_printf(reason, rlen, "sock_diag: dump did not end after %d datagrams",
+                          MAX_DATAGRAMS_PER_DUMP);
         return OUTCOME_FAILED;
     }
     *count += reply.sockets;
@@ -192,7 +187,7 @@ static enum outcome count_sock_diag(struct socktable *t, long long deadline, uin
         if (t->nl_fd < 0) {
             int e = errno;
             char eb[64];
-            say(reason, rlen, "sock_diag: socket: %s", errno_text(e, eb, sizeof(eb)));
+            wss_errbuf_printf(reason, rlen, "sock_diag: socket: %s", errno_text(e, eb, sizeof(eb)));
             return is_refusal_errno(e) ? OUTCOME_REFUSED : OUTCOME_FAILED;
         }
     }
@@ -219,7 +214,7 @@ static enum outcome count_proc_file(struct socktable *t, const char *path, bool 
     if (fd < 0) {
         if (errno == ENOENT && is_missing_ok)
             return OUTCOME_OK;
-        say(reason, rlen, "open %s: %s", path, errno_text(errno, eb, sizeof(eb)));
+        wss_errbuf_printf(reason, rlen, "open %s: %s", path, errno_text(errno, eb, sizeof(eb)));
         return OUTCOME_FAILED;
     }
     struct socktable_proc_count c = {0};
@@ -230,14 +225,14 @@ static enum outcome count_proc_file(struct socktable *t, const char *path, bool 
     /* Each pass reads at least one byte or ends, so the file's length bounds the loop. */
     for (;;) {
         if (wss_clock_mono_ms() > deadline) {
-            say(reason, rlen, "read %s: not done within %d ms", path, t->timeout_ms);
+            wss_errbuf_printf(reason, rlen, "read %s: not done within %d ms", path, t->timeout_ms);
             goto done;
         }
         ssize_t n = read(fd, buf + have, RECV_BUF_LEN - have);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            say(reason, rlen, "read %s: %s", path, errno_text(errno, eb, sizeof(eb)));
+            wss_errbuf_printf(reason, rlen, "read %s: %s", path, errno_text(errno, eb, sizeof(eb)));
             goto done;
         }
         if (n == 0)
@@ -245,7 +240,7 @@ static enum outcome count_proc_file(struct socktable *t, const char *path, bool 
         have += (size_t)n;
         int rc = socktable_proc_feed(&c, buf, have, t->ports, t->nports, &perr);
         if (rc == WSS_PARSE_INVALID) {
-            say(reason, rlen, "%s: %s", path, perr.msg);
+            wss_errbuf_printf(reason, rlen, "%s: %s", path, perr.msg);
             goto done;
         }
         if (rc > 0) {
@@ -254,7 +249,7 @@ static enum outcome count_proc_file(struct socktable *t, const char *path, bool 
         }
     }
     if (socktable_proc_end(&c, have, &perr) != 0) {
-        say(reason, rlen, "%s: %s", path, perr.msg);
+        wss_errbuf_printf(reason, rlen, "%s: %s", path, perr.msg);
         goto done;
     }
     *count += c.matched;
@@ -298,7 +293,8 @@ static int socktable_sample(void *self, struct source_sample *out)
     memset(out, 0, sizeof(*out));
     if (t == NULL) {
         out->state = SOURCE_ERROR;
-        say(out->reason, sizeof(out->reason), "socket source: sampled without a source");
+        wss_errbuf_printf(out->reason, sizeof(out->reason),
+                          "socket source: sampled without a source");
         return -EINVAL;
     }
     long long deadline = wss_clock_mono_ms() + t->timeout_ms;

@@ -11,7 +11,6 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "cidr.h"
 #include "netns.h"
 #include "rtnl.h"
+#include "wsscale/errbuf.h"
 
 /* Names inside the node namespace, as on a node with the bridge CNI plugin. */
 #define NODE_BRIDGE "cbr0"
@@ -54,27 +54,14 @@ struct pod_network {
     char host_ifname[IFNAMSIZ];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Reports a failed step (what) with the kernel's reason; any EPERM means we are not root. */
 static void set_errno_err(char *err, size_t errlen, int rc, const char *what)
 {
     if (rc == -EPERM)
-        set_err(err, errlen, "--netns needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): %s",
-                strerror(EPERM));
+        wss_errbuf_printf(err, errlen, "--netns needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): %s",
+                          strerror(EPERM));
     else
-        set_err(err, errlen, "%s: %s", what, strerror(-rc));
+        wss_errbuf_printf(err, errlen, "%s: %s", what, strerror(-rc));
 }
 
 /* Copies the --pod-cidr text for a message: cut short, non-printable bytes as '?'. */
@@ -114,8 +101,8 @@ static int check_addresses(struct cidr net, const char *text, char *err, size_t 
         if (cidr_overlaps(net, theirs)) {
             char ip_text[CIDR_IP_TEXT_LEN];
             cidr_format_ip(ip, ip_text);
-            set_err(err, errlen, "--pod-cidr %s overlaps %s/%u on %s; choose another", text,
-                    ip_text, prefix, a->ifa_name);
+            wss_errbuf_printf(err, errlen, "--pod-cidr %s overlaps %s/%u on %s; choose another",
+                              text, ip_text, prefix, a->ifa_name);
             rc = -1;
             break;
         }
@@ -154,8 +141,9 @@ static int check_routes(struct cidr net, const char *text, char *err, size_t err
         if (cidr_overlaps(net, theirs)) {
             char dest_text[CIDR_IP_TEXT_LEN];
             cidr_format_ip(theirs.addr, dest_text);
-            set_err(err, errlen, "--pod-cidr %s overlaps the route to %s/%u on %s; choose another",
-                    text, dest_text, prefix, ifname);
+            wss_errbuf_printf(err, errlen,
+                              "--pod-cidr %s overlaps the route to %s/%u on %s; choose another",
+                              text, dest_text, prefix, ifname);
             rc = -1;
             break;
         }
@@ -267,12 +255,13 @@ struct pod_network *pod_network_create(const char *cidr_text, char *err, size_t 
     struct cidr net;
     struct wss_parse_err perr;
     if (cidr_parse(cidr_text, strlen(cidr_text), &net, &perr) < 0) {
-        set_err(err, errlen, "--pod-cidr%s%s: %s", text[0] != '\0' ? " " : "", text, perr.msg);
+        wss_errbuf_printf(err, errlen, "--pod-cidr%s%s: %s", text[0] != '\0' ? " " : "", text,
+                          perr.msg);
         return NULL;
     }
     if (net.prefix < PREFIX_MIN || net.prefix > PREFIX_MAX) {
-        set_err(err, errlen, "--pod-cidr %s: want a prefix length from /%d to /%d", text,
-                PREFIX_MIN, PREFIX_MAX);
+        wss_errbuf_printf(err, errlen, "--pod-cidr %s: want a prefix length from /%d to /%d", text,
+                          PREFIX_MIN, PREFIX_MAX);
         return NULL;
     }
     if (check_addresses(net, text, err, errlen) != 0 || check_routes(net, text, err, errlen) != 0)
@@ -396,8 +385,8 @@ int pod_network_add(struct pod_network *n, struct pod_sandbox *out, char *err, s
     if (index == 0) {
         char net_text[CIDR_IP_TEXT_LEN];
         cidr_format_ip(n->net.addr, net_text);
-        set_err(err, errlen, "the pod network %s/%u has no free address (%zu pods)", net_text,
-                n->net.prefix, n->n_pods);
+        wss_errbuf_printf(err, errlen, "the pod network %s/%u has no free address (%zu pods)",
+                          net_text, n->net.prefix, n->n_pods);
         return -1;
     }
     char veth[IFNAMSIZ];
