@@ -107,21 +107,27 @@ static void clean_at_exit(void)
         fixture_clean(live);
 }
 
-static int setup(void **state)
+/* A fixture with a pod network on cidr. */
+static int setup_on(void **state, const char *cidr)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL)
         return -1;
     char err[ERR_LEN] = "";
-    f->net = pod_network_create(run_cidr, err, sizeof(err));
+    f->net = pod_network_create(cidr, err, sizeof(err));
     if (f->net == NULL) {
-        fprintf(stderr, "pod_network_create(%s): %s\n", run_cidr, err);
+        fprintf(stderr, "pod_network_create(%s): %s\n", cidr, err);
         free(f);
         return -1;
     }
     live = f;
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_on(state, run_cidr);
 }
 
 static int teardown(void **state)
@@ -598,21 +604,9 @@ static void remove_then_add_does_not_reuse_the_freed_address(void **state)
 
 static int setup_small(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return -1;
     char cidr[TEXT_LEN];
-    char err[ERR_LEN] = "";
     snprintf(cidr, sizeof(cidr), "%s16/28", run_prefix);
-    f->net = pod_network_create(cidr, err, sizeof(err));
-    if (f->net == NULL) {
-        fprintf(stderr, "pod_network_create(%s): %s\n", cidr, err);
-        free(f);
-        return -1;
-    }
-    live = f;
-    *state = f;
-    return 0;
+    return setup_on(state, cidr);
 }
 
 /* In 10.213.X.16/28 pods get .18 to .30; then addresses go round, skipping the taken ones. */
