@@ -70,8 +70,9 @@ struct wss_http_server {
 
 /* A reply buffer (wss_http_reply_buffer) and who holds it: its connection (which keeps it between
  * requests), the request writing into it, the response sending it. The last holder to let go
- * frees it. Only a holder that sees itself alone (holders == 1) touches buf: a connection reuses
- * it only once the previous response let go, and the response trims it before letting go. */
+ * frees it. The connection only keeps it; it lends it to a new request only when it is the sole
+ * holder (holders == 1), so at most one request or response touches buf at a time, and that one
+ * trims it to WSS_HTTP_REPLY_KEEP_BYTES before letting go. */
 struct wss__http_rbuf {
     struct wss_strbuf buf;
     atomic_uint holders;

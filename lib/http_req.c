@@ -22,6 +22,10 @@ static void req_free(struct wss_http_req *req)
     if (req == NULL)
         return;
     wss__http_reply_headers_free(req);
+    /* A buffer filled but not sent (the handler replied another way, or sending it failed) goes
+     * back to the connection within the same limit as a sent one. The request is its only user. */
+    if (req->rbuf != NULL && req->rbuf->buf.cap > WSS_HTTP_REPLY_KEEP_BYTES)
+        wss_strbuf_free(&req->rbuf->buf);
     wss__http_rbuf_release(req->rbuf);
     free(req->params);
     free(req->body);
