@@ -187,8 +187,9 @@ static int link_del_by_name(int netns_fd, const char *name)
     return rc;
 }
 
-/* In the node namespace: lo, cbr0 and the uplink, whose other end appears on the host. */
-static int build_node(struct pod_network *n, char *err, size_t errlen)
+/* In the node namespace: lo, cbr0 and the uplink, whose other end appears on the host;
+ * *has_uplink is set as soon as the veth exists, so a later failure can delete its host end. */
+static int build_node(struct pod_network *n, bool *has_uplink, char *err, size_t errlen)
 {
     struct rtnl r = {.fd = -1};
     int uplink = -1;
@@ -210,6 +211,7 @@ static int build_node(struct pod_network *n, char *err, size_t errlen)
     rc = rtnl_link_add_veth(&r, NODE_UPLINK, n->host_ifname, n->host_fd);
     if (rc != 0)
         goto fail;
+    *has_uplink = true;
     what = "putting the uplink on " NODE_BRIDGE;
     uplink = rtnl_link_index(&r, NODE_UPLINK);
     rc = uplink < 0 ? uplink : rtnl_link_set_master(&r, uplink, n->bridge_ifindex);
@@ -297,9 +299,8 @@ struct pod_network *pod_network_create(const char *cidr_text, char *err, size_t 
         set_errno_err(err, errlen, rc, "creating the node namespace");
         goto fail;
     }
-    if (build_node(n, err, errlen) != 0)
+    if (build_node(n, &has_uplink, err, errlen) != 0)
         goto fail;
-    has_uplink = true;
     if (build_host_side(n, err, errlen) != 0)
         goto fail;
     return n;
@@ -410,6 +411,8 @@ int pod_network_add(struct pod_network *n, struct pod_sandbox *out, char *err, s
         what = "setting up the pod's " POD_IFNAME;
         rc = address_pod(n, pod_fd, addr);
     }
+    /* Past this index either way: after a failed ack the kernel may still hold veth<index>. */
+    n->next = index + 1 < n->size - 1 ? index + 1 : FIRST_POD_INDEX;
     if (rc != 0) {
         set_errno_err(err, errlen, rc, what);
         if (has_veth)
@@ -419,7 +422,6 @@ int pod_network_add(struct pod_network *n, struct pod_sandbox *out, char *err, s
         return -1;
     }
     n->used[index] = 1;
-    n->next = index + 1 < n->size - 1 ? index + 1 : FIRST_POD_INDEX;
     n->n_pods++;
     out->netns_fd = pod_fd;
     out->addr = addr;

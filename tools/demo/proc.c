@@ -33,9 +33,9 @@ static void exec_child(char *const argv[], char *const envp[], int log_fd, int o
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0)
-        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDIN_FILENO); /* dup2's copy is not close-on-exec; the original goes */
     dup2(out_fd >= 0 ? out_fd : log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
