@@ -8,6 +8,8 @@
 #ifndef ADAPTER_KUBE_CLIENT_H
 #define ADAPTER_KUBE_CLIENT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +18,10 @@
 #define KUBE_CLIENT_ERR_LEN            512 /* room for any error message, NUL included */
 #define KUBE_CLIENT_DEFAULT_TIMEOUT_MS 5000
 #define KUBE_CLIENT_MAX_REPLY          (1024 * 1024) /* bytes of one reply body */
+#define KUBE_CLIENT_WATCH_POLL_MS      200 /* a watch checks its stop flag at least this often */
+#define KUBE_CLIENT_WATCH_MAX_LINE     (2 * 1024 * 1024) /* default cap of one watch line */
+#define KUBE_CLIENT_WATCH_IDLE_MS      (5 * 60 * 1000)   /* default: no byte this long fails */
+#define KUBE_CLIENT_WATCH_ERR_BODY     512 /* bytes of a non-2xx watch reply quoted in err */
 
 struct kube_client;
 
@@ -39,5 +45,26 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
  * as kube_client_post_json, with the same results (errors begin "GET <url>: "). Thread-safe. */
 long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
                           size_t errlen);
+
+/* Gets each complete line of a watch stream (the newline and a trailing CR removed; not
+ * NUL-terminated; empty lines skipped). Returns 0 to go on, non-zero to end the watch. */
+typedef int (*kube_client_line_cb)(const char *line, size_t len, void *arg);
+
+struct kube_client_watch_opts {
+    size_t max_line;         /* bytes of one line; 0 = KUBE_CLIENT_WATCH_MAX_LINE */
+    int64_t idle_timeout_ms; /* no byte for this long fails the watch; 0 = ..._WATCH_IDLE_MS */
+    const atomic_bool *stop; /* borrowed, may be NULL; once true the call returns within about
+                                KUBE_CLIENT_WATCH_POLL_MS */
+};
+
+/* A streaming GET of server + path (a ?watch=1 URL), on the client's credentials, on a handle of
+ * its own (never pooled; the connect timeout is the client's, the transfer has none but the
+ * idle one). Each line of a 2xx body goes to cb as it arrives. Returns the HTTP status when the
+ * server ended the stream or cb asked to end it (2xx), or the status of a refusal (non-2xx, cb
+ * never called, err "GET <url>: HTTP <code>: <the body's first KUBE_CLIENT_WATCH_ERR_BODY
+ * bytes>"); or -1 with err when the stream broke: connect, TLS, idle timeout, a line longer than
+ * max_line, or stopped ("GET <url>: stopped"). Thread-safe. */
+long kube_client_watch(struct kube_client *c, const char *path, kube_client_line_cb cb, void *arg,
+                       const struct kube_client_watch_opts *opts, char *err, size_t errlen);
 
 #endif

@@ -2,15 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 # fake_kube_api.py: the one Kubernetes API stand-in of the tests: TokenReview and
 # SubjectAccessReview over HTTPS, answered as the apiserver answers them, and GET of ConfigMap
-# kube-system/extension-apiserver-authentication; every request recorded.
+# kube-system/extension-apiserver-authentication, and pod LIST and WATCH (/api/v1/pods) in the
+# apiserver's wire format; every request recorded.
 # Does not: implement RBAC, JWTs or any other API; answers come from the --tokens / --sar-rules
-# files, and the ConfigMap from --configmap (re-read on every GET, so a test can rotate it; a
-# file holding a Status document is answered with that Status and its code).
+# files, the ConfigMap from --configmap (re-read on every GET, so a test can rotate it; a
+# file holding a Status document is answered with that Status and its code), and the pods from
+# --pods: a file {"pods": [{"namespace", "name", "uid", "phase"}...], "expire": N} re-read every
+# 50 ms; a pod added, changed or gone becomes an ADDED / MODIFIED / DELETED event with the next
+# resourceVersion, and raising "expire" compacts history: open watches get the 410 ERROR event,
+# as do new ones from an older resourceVersion.
 # Threads: one thread per connection (ThreadingHTTPServer); the record file is under one lock.
 #
 # fake_kube_api.py --cert C --key K --client-ca CA --port-file F --record R.jsonl
 #     [--tokens T.json] [--sar-rules R.json] [--caller-token T] [--delay-ms N] [--fail-status CODE]
-#     [--configmap CM.json]
+#     [--configmap CM.json] [--pods PODS.json]
 # Listens on 127.0.0.1, port 0; writes the port to F (atomically) once listening.
 
 import argparse
@@ -21,11 +26,16 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews"
 SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
 AUTHN_CM_PATH = "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication"
+PODS_PATH = "/api/v1/pods"
 MAX_BODY = 3 * 1024 * 1024  # the apiserver's request body limit
+PODS_POLL_S = 0.05          # how often --pods is re-read (and a watch looks for news)
+BOOKMARK_EVERY_S = 2.0      # a watch with allowWatchBookmarks gets one this often when idle
+MAX_WATCH_S = 300           # the longest timeoutSeconds honoured
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 413: "RequestEntityTooLarge", 415: "UnsupportedMediaType",
@@ -37,9 +47,92 @@ def status_doc(code, message):
             "message": message, "reason": REASONS.get(code, "Unknown"), "code": code}
 
 
+class Pods:
+    """The pods of --pods as the apiserver's watch cache holds them: objects, a resourceVersion
+    counter, the event history since the last compaction."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.rv = 1
+        self.compacted = 0   # a watch from an older resourceVersion gets 410
+        self.expire = 0      # the last "expire" seen in the file
+        self.objects = {}    # uid -> pod object
+        self.events = []     # (rv, type, object)
+        self.last_text = None
+
+    def _obj(self, p, rv, deleting=False):
+        meta = {"name": p.get("name", ""), "namespace": p.get("namespace", "default"),
+                "uid": p["uid"], "resourceVersion": str(rv),
+                "creationTimestamp": "2026-11-28T00:00:00Z",
+                "labels": p.get("labels") or {}}
+        if deleting or p.get("deleting"):
+            meta["deletionTimestamp"] = "2026-11-28T00:10:00Z"
+            meta["deletionGracePeriodSeconds"] = 0
+        return {"kind": "Pod", "apiVersion": "v1", "metadata": meta,
+                "spec": {"containers": [{"name": "ws", "image": "wsscale-server"}]},
+                "status": {"phase": p.get("phase", "Running")}}
+
+    def sync(self):
+        """Re-reads the file and turns what changed into events."""
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                text = f.read()
+            doc = json.loads(text)
+        except (OSError, ValueError):
+            return
+        with self.lock:
+            if text == self.last_text:
+                return
+            self.last_text = text
+            want = {p["uid"]: p for p in doc.get("pods") or []}
+            for uid, p in want.items():
+                old = self.objects.get(uid)
+                if old is not None and old["status"]["phase"] == p.get("phase", "Running") and \
+                        ("deletionTimestamp" in old["metadata"]) == bool(p.get("deleting")):
+                    continue
+                self.rv += 1
+                obj = self._obj(p, self.rv)
+                self.objects[uid] = obj
+                self.events.append((self.rv, "ADDED" if old is None else "MODIFIED", obj))
+            for uid in [u for u in self.objects if u not in want]:
+                old = self.objects.pop(uid)
+                self.rv += 1
+                obj = json.loads(json.dumps(old))
+                obj["metadata"]["resourceVersion"] = str(self.rv)
+                obj["metadata"].setdefault("deletionTimestamp", "2026-11-28T00:10:00Z")
+                self.events.append((self.rv, "DELETED", obj))
+            expire = int(doc.get("expire", 0))
+            if expire != self.expire:
+                self.expire = expire
+                self.rv += 1
+                self.compacted = self.rv
+                self.events = []
+
+    def page(self, limit, offset):
+        with self.lock:
+            items = sorted(self.objects.values(), key=lambda o: o["metadata"]["uid"])
+            out = []
+            for o in items[offset:offset + limit if limit > 0 else None]:
+                o = dict(o)
+                o.pop("kind", None)
+                o.pop("apiVersion", None)
+                out.append(o)
+            more = limit > 0 and offset + limit < len(items)
+            return self.rv, out, more
+
+    def since(self, rv):
+        """(events after rv, current rv, is too old)."""
+        with self.lock:
+            if rv < self.compacted:
+                return [], self.rv, True
+            return [e for e in self.events if e[0] > rv], self.rv, False
+
+
 class State:
     def __init__(self, args):
         self.args = args
+        self.pods = Pods(args.pods) if args.pods else None
         self.tokens = load_json(args.tokens, {})
         self.rules = load_json(args.sar_rules, [])
         self.record_lock = threading.Lock()
@@ -188,6 +281,64 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_json(200, doc)
 
+    def send_chunk(self, doc):
+        data = (json.dumps(doc) + "\n").encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def gone_event(self, rv, now):
+        return {"type": "ERROR", "object": {
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "too old resource version: %d (%d)" % (rv, now),
+            "reason": "Expired", "code": 410}}
+
+    def serve_pods(self, query):
+        pods = self.server.state.pods
+        pods.sync()
+        q = {k: v[-1] for k, v in parse_qs(query).items()}
+        if q.get("watch") not in ("1", "true"):
+            limit = int(q.get("limit") or 0)
+            offset = int(q["continue"].split("-", 1)[0]) if q.get("continue") else 0
+            rv, items, more = pods.page(limit, offset)
+            meta = {"resourceVersion": str(rv)}
+            if more:
+                meta["continue"] = "%d-%d" % (offset + limit, rv)
+            self.send_json(200, {"kind": "PodList", "apiVersion": "v1", "metadata": meta,
+                                 "items": items})
+            return
+        rv = int(q.get("resourceVersion") or 0)
+        deadline = time.monotonic() + min(int(q.get("timeoutSeconds") or MAX_WATCH_S),
+                                          MAX_WATCH_S)
+        bookmarks = q.get("allowWatchBookmarks") == "true"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        last_sent = time.monotonic()
+        try:
+            while time.monotonic() < deadline:
+                pods.sync()
+                events, now, too_old = pods.since(rv)
+                if too_old:
+                    self.send_chunk(self.gone_event(rv, now))
+                    break
+                for erv, etype, obj in events:
+                    self.send_chunk({"type": etype, "object": obj})
+                    rv = erv
+                    last_sent = time.monotonic()
+                if bookmarks and time.monotonic() - last_sent >= BOOKMARK_EVERY_S:
+                    rv = max(rv, now)
+                    self.send_chunk({"type": "BOOKMARK", "object": {
+                        "kind": "Pod", "apiVersion": "v1",
+                        "metadata": {"resourceVersion": str(rv), "creationTimestamp": None},
+                        "spec": {"containers": None}, "status": {}}})
+                    last_sent = time.monotonic()
+                time.sleep(PODS_POLL_S)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
     def handle_any(self, method):
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
@@ -204,7 +355,9 @@ class Handler(BaseHTTPRequestHandler):
         authz = self.headers.get("Authorization") or ""
         cn = self.client_cn()
         path = self.path.split("?", 1)[0]
-        state.write_record({"method": method, "path": path, "content_type": ctype,
+        query = self.path.split("?", 1)[1] if "?" in self.path else ""
+        state.write_record({"method": method, "path": path, "query": query,
+                            "content_type": ctype,
                             "authorization": authz, "client_cn": cn, "body": body})
 
         caller = state.args.caller_token
@@ -214,6 +367,9 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/version":
             self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0",
                                  "platform": "linux/amd64"})
+            return
+        if method == "GET" and path == PODS_PATH and state.pods is not None:
+            self.serve_pods(query)
             return
         if method == "GET" and path == AUTHN_CM_PATH:
             self.send_configmap()
@@ -290,6 +446,7 @@ def main():
     p.add_argument("--delay-ms", type=int, default=0)
     p.add_argument("--fail-status", type=int, default=0)
     p.add_argument("--configmap")
+    p.add_argument("--pods")
     args = p.parse_args()
 
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

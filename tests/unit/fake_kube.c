@@ -121,6 +121,10 @@ int fake_kube_start(struct fake_kube *f, const char *pki_dir, const struct fake_
         argv[n++] = "--configmap";
         argv[n++] = (char *)o->configmap_file;
     }
+    if (o->pods_file != NULL) {
+        argv[n++] = "--pods";
+        argv[n++] = (char *)o->pods_file;
+    }
     argv[n] = NULL;
     int rc = posix_spawn(&f->pid, argv[0], NULL, NULL, argv, environ);
     if (rc != 0) {

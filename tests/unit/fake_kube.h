@@ -21,6 +21,7 @@ struct fake_kube_opts {
     int delay_ms;
     int fail_status;
     const char *configmap_file; /* --configmap: the authentication ConfigMap, read on each GET */
+    const char *pods_file;      /* --pods: the pods LISTed and WATCHed, re-read every 50 ms */
 };
 
 struct fake_kube {

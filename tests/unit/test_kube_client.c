@@ -4,6 +4,8 @@
  * timed-out calls, and inline kubeconfig material that outlives its kube_config. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -379,9 +381,137 @@ static void inline_kubeconfig_material_outlives_the_config(void **state)
     fake_kube_stop(&f);
 }
 
+static void remove_token_dir(struct token_dir *t)
+{
+    char pods[HTTP_PKI_PATH_LEN + 16];
+    snprintf(pods, sizeof(pods), "%s/pods.json", t->dir);
+    unlink(pods);
+    rmdir(t->dir);
+}
+
+struct lines {
+    char first[512];
+    int n, stop_after;
+    atomic_bool *stop; /* set after the first line when non-NULL */
+};
+
+static int on_line(const char *line, size_t len, void *arg)
+{
+    struct lines *l = arg;
+    if (l->n++ == 0)
+        snprintf(l->first, sizeof(l->first), "%.*s", (int)len, line);
+    assert_int_not_equal(line[len - 1], '\n');
+    if (l->stop != NULL)
+        atomic_store(l->stop, true);
+    return l->stop_after > 0 && l->n >= l->stop_after;
+}
+
+#define TWO_PODS                                                                                   \
+    "{\"pods\":[{\"namespace\":\"ws\",\"name\":\"a\",\"uid\":\"u-a\"},"                            \
+    "{\"namespace\":\"ws\",\"name\":\"b\",\"uid\":\"u-b\"}]}"
+#define WATCH_PATH "/api/v1/pods?watch=1&resourceVersion=1&timeoutSeconds=30"
+
+/* Starts the stand-in with two pods and a client of it. */
+static struct kube_client *watch_setup(struct fake_kube *f, struct token_dir *t)
+{
+    make_token_dir(t);
+    char pods[HTTP_PKI_PATH_LEN + 16];
+    snprintf(pods, sizeof(pods), "%s/pods.json", t->dir);
+    write_file(pods, TWO_PODS);
+    struct fake_kube_opts o = {.pods_file = pods};
+    assert_int_equal(fake_kube_start(f, pki, &o), 0);
+    struct kube_config cfg = cert_config(f->server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
+    assert_non_null(c);
+    return c;
+}
+
+static void watch_hands_each_event_line_to_the_callback_until_it_says_stop(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct token_dir t;
+    struct kube_client *c = watch_setup(&f, &t);
+    struct lines l = {.stop_after = 2};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    assert_int_equal(kube_client_watch(c, WATCH_PATH, on_line, &l, NULL, err, sizeof(err)), 200);
+    assert_int_equal(l.n, 2);
+    static const char added[] = "{\"type\": \"ADDED\", \"object\": {";
+    assert_memory_equal(l.first, added, sizeof(added) - 1);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+    remove_token_dir(&t);
+}
+
+static void watch_stop_flag_ends_a_quiet_stream_within_the_poll_period(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct token_dir t;
+    struct kube_client *c = watch_setup(&f, &t);
+    atomic_bool stop = false;
+    struct lines l = {.stop = &stop};
+    struct kube_client_watch_opts o = {.stop = &stop};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(kube_client_watch(c, WATCH_PATH, on_line, &l, &o, err, sizeof(err)), -1);
+    long long took = wss_wait_now_ms() - t0;
+    assert_int_equal(l.n, 2);
+    assert_non_null(strstr(err, ": stopped"));
+    assert_true(took < 5 * KUBE_CLIENT_WATCH_POLL_MS + 1000);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+    remove_token_dir(&t);
+}
+
+static void watch_fails_on_idle_timeout_and_on_an_overlong_line(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct token_dir t;
+    struct kube_client *c = watch_setup(&f, &t);
+    struct lines l = {0};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client_watch_opts idle = {.idle_timeout_ms = 300};
+    assert_int_equal(kube_client_watch(c, WATCH_PATH, on_line, &l, &idle, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ": no data within the idle timeout"));
+    assert_int_equal(l.n, 2);
+    l.n = 0;
+    struct kube_client_watch_opts small = {.max_line = 50};
+    assert_int_equal(kube_client_watch(c, WATCH_PATH, on_line, &l, &small, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ": a line longer than 50 bytes"));
+    assert_int_equal(l.n, 0);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+    remove_token_dir(&t);
+}
+
+static void watch_refused_gives_the_status_and_never_calls_back(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct token_dir t;
+    struct kube_client *c = watch_setup(&f, &t);
+    struct lines l = {0};
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    assert_int_equal(
+        kube_client_watch(c, "/api/v1/nodes?watch=1", on_line, &l, NULL, err, sizeof(err)), 404);
+    assert_int_equal(l.n, 0);
+    assert_non_null(strstr(err, "/api/v1/nodes?watch=1: HTTP 404: {"));
+    assert_non_null(strstr(err, "the server could not find the requested resource"));
+    kube_client_free(c);
+    fake_kube_stop(&f);
+    remove_token_dir(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(watch_hands_each_event_line_to_the_callback_until_it_says_stop),
+        cmocka_unit_test(watch_stop_flag_ends_a_quiet_stream_within_the_poll_period),
+        cmocka_unit_test(watch_fails_on_idle_timeout_and_on_an_overlong_line),
+        cmocka_unit_test(watch_refused_gives_the_status_and_never_calls_back),
         cmocka_unit_test(client_certificate_authenticates_and_body_arrives_verbatim),
         cmocka_unit_test(no_credentials_get_the_apiservers_401_status),
         cmocka_unit_test(get_sends_no_body_and_reads_the_reply_after_a_post),
