@@ -24,6 +24,7 @@
 #include "health.h"
 #include "ingest_http.h"
 #include "options.h"
+#include "pod_watch.h"
 #include "self_metrics.h"
 #include "serving_cert.h"
 #include "source_prom.h"
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
     struct ingest_http *ingest = NULL;
     struct api_gate *gate = NULL;
     struct authn_lookup_watch *lookup = NULL;
+    struct pod_watch *pods = NULL;
     struct wss_http_router *router = wss_http_router_new(), *mrouter = wss_http_router_new();
     struct wss_http_server *server = NULL, *mserver = NULL;
     struct store_config stc = {.max_pods = (size_t)o->max_pods,
@@ -193,6 +195,11 @@ int main(int argc, char **argv)
         WSS_ERROR("cannot build the adapter", WSS_KV_STR("error", perr.msg));
         goto out;
     }
+    struct pod_watch_config pwc = {o->authn_kubeconfig, st, self_metrics_registry(metrics), 0};
+    if (o->is_pod_watch && (pods = pod_watch_new(&pwc, err, sizeof(err))) == NULL) {
+        WSS_ERROR("cannot watch pods", WSS_KV_STR("error", err));
+        goto out;
+    }
     struct wss_http_ca_bundle cas[2];
     size_t ncas = 0;
     const char *rh_ca = o->requestheader_ca_file, *client_ca = o->client_ca_file;
@@ -232,6 +239,10 @@ int main(int argc, char **argv)
         WSS_ERROR("cannot watch the authentication ConfigMap", WSS_KV_STR("error", err));
         goto out;
     }
+    if (pods != NULL && pod_watch_start(pods, err, sizeof(err)) != 0) {
+        WSS_ERROR("cannot watch pods", WSS_KV_STR("error", err));
+        goto out;
+    }
     WSS_INFO("started", WSS_KV_UINT("port", wss_http_server_port(server)),
              WSS_KV_UINT("metrics_port", wss_http_server_port(mserver)),
              WSS_KV_STR("source", o->source == OPTIONS_SOURCE_PUSH ? "push" : "prometheus"));
@@ -248,6 +259,7 @@ bad_config:
 out:
     wss_http_server_stop(server);
     wss_http_server_stop(mserver);
+    pod_watch_free(pods); /* before the registry: it counts into it */
     api_gate_free(gate);
     ingest_http_free(ingest);
     health_free(health);

@@ -104,6 +104,11 @@ static const struct wss_flag flag_table[] = {
     WSS_FLAG_DURATION("stale-after", &o.stale_after_ms, "0s",
                       "A pod not heard from for this long is not served and is dropped; 0s: "
                       "3 times its reported interval, at most 10s."),
+    WSS_FLAG_BOOL("pod-watch", &o.is_pod_watch, "false",
+                  "Watch the cluster's pods and drop a pod's sample as soon as it is deleted or "
+                  "has Succeeded or Failed, refusing its late reports for 2x --stale-after. "
+                  "Needs RBAC list and watch on pods, through --authentication-kubeconfig or "
+                  "the in-cluster service account."),
     WSS_FLAG_INT("max-pods", &o.max_pods, "20000", 1, MAX_PODS,
                  "Pods tracked at once; reports for more get 503."),
     WSS_FLAG_HOSTPORT("metrics-bind-address", &o.metrics_bind, "0.0.0.0:9100",

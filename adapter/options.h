@@ -40,6 +40,7 @@ struct adapter_options {
     /* The kube-system/extension-apiserver-authentication lookup. */
     bool is_skip_lookup, is_tolerate_lookup_failure;
     int64_t authn_config_refresh_ms;
+    bool is_pod_watch; /* --pod-watch */
     struct wss_hostport metrics_bind;
 };
 

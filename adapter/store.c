@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_gone.h"
 #include "wsscale/clock.h"
 #include "wsscale/selector.h"
 
@@ -97,6 +98,9 @@ struct store {
     struct posting **post_buckets; /* owned; under lock; nbuckets chains, every live posting */
     uint64_t next_link_seq;        /* under lock */
     size_t npostings;              /* under lock; postings in post_buckets */
+    struct store_gone *gone;       /* owned; under lock; UIDs the pod watch said are gone */
+    int64_t gone_ms;               /* how long a gone UID's reports are refused */
+    uint64_t refused_gone;         /* under lock; reports refused for a gone UID */
 };
 
 static int64_t mono_ms(void *arg)
@@ -325,7 +329,12 @@ struct store *store_new(const struct store_config *cfg)
     st->ns_buckets = calloc(st->nbuckets, sizeof(*st->ns_buckets));
     st->all = calloc(st->cfg.max_pods, sizeof(*st->all));
     st->post_buckets = calloc(st->nbuckets, sizeof(*st->post_buckets));
-    if (!st->uid_buckets || !st->name_buckets || !st->ns_buckets || !st->all || !st->post_buckets)
+    st->gone = store_gone_new();
+    st->gone_ms = st->cfg.gone_ms > 0          ? st->cfg.gone_ms
+                  : st->cfg.stale_after_ms > 0 ? STORE_GONE_STALE_TIMES * st->cfg.stale_after_ms
+                                               : STORE_GONE_STALE_TIMES * STORE_STALE_CAP_MS;
+    if (!st->uid_buckets || !st->name_buckets || !st->ns_buckets || !st->all || !st->post_buckets ||
+        !st->gone)
         goto fail;
     pthread_rwlockattr_t attr;
     if (pthread_rwlockattr_init(&attr) != 0)
@@ -338,6 +347,7 @@ struct store *store_new(const struct store_config *cfg)
         goto fail;
     return st;
 fail:
+    store_gone_free(st->gone);
     free(st->uid_buckets);
     free(st->name_buckets);
     free(st->ns_buckets);
@@ -363,6 +373,7 @@ void store_free(struct store *st)
     free(st->name_buckets);
     free(st->ns_buckets);
     free(st->post_buckets);
+    store_gone_free(st->gone);
     free(st);
 }
 
@@ -596,8 +607,14 @@ static void free_list(struct entry *e)
 
 /* Applies one update whose entry (NULL for a final report) is already built. */
 static void apply_one(struct store *st, const struct store_update *u, struct entry *built,
-                      struct entry **garbage, struct store_apply_result *res)
+                      int64_t now, struct entry **garbage, struct store_apply_result *res)
 {
+    if (store_gone_has(st->gone, u->uid, u->uid_len, now)) {
+        st->refused_gone++;
+        res->ignored++;
+        free(built);
+        return;
+    }
     uint64_t h = hash_bytes(HASH_SEED, u->uid, u->uid_len);
     struct entry *old = find_uid(st, h, u->uid, u->uid_len);
     if (old) {
@@ -676,7 +693,7 @@ int store_apply(struct store *st, const struct store_update *ups, size_t n,
             snprintf(msg, msg_len, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
-            apply_one(st, &ups[i], built[i], &garbage, res);
+            apply_one(st, &ups[i], built[i], now, &garbage, res);
             built[i] = NULL;
         }
     }
@@ -905,5 +922,36 @@ size_t store_count(struct store *st)
         return 0;
     size_t n = st->count;
     pthread_rwlock_unlock(&st->lock);
+    return n;
+}
+
+bool store_forget(struct store *st, const char *uid, size_t uid_len)
+{
+    struct entry *garbage = NULL;
+    int64_t now = st->cfg.now_ms(st->cfg.clock_arg);
+    if (pthread_rwlock_wrlock(&st->lock) != 0)
+        return false;
+    store_gone_add(st->gone, uid, uid_len, now + st->gone_ms);
+    struct entry *e = find_uid(st, hash_bytes(HASH_SEED, uid, uid_len), uid, uid_len);
+    if (e)
+        unlink_entry(st, e, &garbage);
+    struct ns_entry *dropped = NULL;
+    struct posting *dropped_postings = NULL;
+    drop_empty_postings(st, garbage, NULL, &dropped_postings);
+    drop_empty_namespaces(st, garbage, NULL, 0, &dropped);
+    pthread_rwlock_unlock(&st->lock);
+    free_list(garbage);
+    free_postings(dropped_postings);
+    free_namespaces(dropped);
+    return e != NULL;
+}
+
+uint64_t store_refused_gone(struct store *st)
+{
+    uint64_t n = 0;
+    if (pthread_rwlock_rdlock(&st->lock) == 0) {
+        n = st->refused_gone;
+        pthread_rwlock_unlock(&st->lock);
+    }
     return n;
 }

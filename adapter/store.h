@@ -26,6 +26,7 @@ struct wss_selector;
 #define STORE_STALE_CAP_MS            10000 /* the default stale-after never exceeds 10 s */
 #define STORE_STALE_INTERVALS         3     /* default stale-after: this many reported intervals */
 #define STORE_INDEX_MERGE_MAX         32    /* values of an `in` that the label index serves */
+#define STORE_GONE_STALE_TIMES        2     /* default gone_ms: this many stale-after periods */
 
 /* Return codes of store_apply. */
 #define STORE_E_FULL      (-1) /* the batch needs more pods than max_pods; nothing changed */
@@ -51,6 +52,8 @@ struct store_config {
     int64_t stale_after_ms; /* > 0: --stale-after; 0: 3x the pod's interval, at most 10 s */
     store_clock_cb now_ms;  /* NULL = CLOCK_MONOTONIC */
     void *clock_arg;        /* borrowed; passed to now_ms */
+    int64_t gone_ms; /* store_forget refuses a UID's reports this long; 0 = 2 x stale-after (or
+                        2 x 10 s when that is 0) */
 };
 
 /* One report, already validated by the caller. Every pointer is borrowed for the call only;
@@ -77,7 +80,8 @@ struct store_update {
 struct store_apply_result {
     size_t stored;  /* updates that replaced or created a pod's entry */
     size_t removed; /* final reports that dropped a pod */
-    size_t ignored; /* older sequence (same instance) or older sample (other instance) */
+    size_t ignored; /* older sequence (same instance) or older sample (other instance), or a
+                       UID store_forget said is gone (those also count in store_refused_gone) */
 };
 
 /* A pod as a reader sees it; every pointer is borrowed and valid only inside the callback. */
@@ -143,6 +147,15 @@ bool store_find(struct store *st, const char *ns, const char *name, store_visit_
 /* Entries of the label index now: distinct (namespace, key, value) carried by a held pod
  * (repeated keys count once, the first), so its memory is O(labels held). Thread-safe. */
 size_t store_postings(struct store *st);
+
+/* Drops the pod with this UID at once (true if one was held) and refuses, for gone_ms, every
+ * later report for the UID (counted as ignored and in store_refused_gone), so a report in flight
+ * when the pod was deleted does not bring it back. Up to STORE_GONE_WAYS x STORE_GONE_BUCKETS UIDs
+ * are remembered; past that the soonest to expire is forgotten first. Cannot fail. Thread-safe. */
+bool store_forget(struct store *st, const char *uid, size_t uid_len);
+
+/* Reports refused so far because store_forget said their UID is gone. Thread-safe. */
+uint64_t store_refused_gone(struct store *st);
 
 /* Pods held now, servable or not. Thread-safe. */
 size_t store_count(struct store *st);

@@ -6,9 +6,9 @@
 #   unknown-field walk, whose self-test must catch planted errors) and its policy checks; every
 #   flag and WSSCALE_* variable given to our programs exists in their --help; the make-certs
 #   certificate verifies for both Service names and is the caBundle and the sidecars' CA; the
-#   adapter starts with exactly the rendered arguments (plus --authentication-skip-lookup: no
-#   cluster holds the authentication ConfigMap here) and serves /livez and discovery over that
-#   certificate; the scrape config passes promtool.
+#   adapter starts with exactly the rendered arguments (plus --authentication-skip-lookup, less
+#   --pod-watch: no cluster holds the authentication ConfigMap or pods here) and serves /livez
+#   and discovery over that certificate; the scrape config passes promtool.
 # Does not: apply anything to a cluster, or run the example pod (the podman test does).
 # Threads: n/a (one shell; one adapter at a time).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
@@ -150,6 +150,7 @@ for a in "${ARGS[@]}"; do
   case $a in
   --secure-port=*) a="--secure-port=$PORT" ;;
   --metrics-bind-address=*) a="--metrics-bind-address=127.0.0.1:$MPORT" ;;
+  --pod-watch) continue ;; # no cluster to watch (test_adapter_pod_watch.sh has the stand-in)
   esac
   RUN+=("$a")
 done

@@ -947,9 +947,62 @@ static void index_stays_exact_through_a_random_sequence_of_changes(void **state)
     store_free(st);
 }
 
+static void forgotten_uid_is_dropped_and_refused_until_the_deadline(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 5000); /* gone for 2 x 5 s */
+    struct store_apply_result res;
+    assert_int_equal(apply1(st, upd("chat-1", "u1", 7, 1, 42), &res), 0);
+    assert_int_equal(apply1(st, upd("chat-2", "u2", 7, 1, 5), &res), 0);
+    assert_true(store_forget(st, "u1", 2));
+    assert_int_equal(find(st, "chat-1").calls, 0);
+    assert_int_equal(find(st, "chat-2").calls, 1);
+    /* a report in flight when the pod died does not bring it back */
+    assert_int_equal(apply1(st, upd("chat-1", "u1", 7, 2, 42), &res), 0);
+    assert_int_equal(res.ignored, 1);
+    assert_int_equal(res.stored, 0);
+    assert_int_equal(find(st, "chat-1").calls, 0);
+    assert_int_equal(store_refused_gone(st), 1);
+    /* a new pod of the same name has a new UID and is stored */
+    assert_int_equal(apply1(st, upd("chat-1", "u3", 8, 1, 1), &res), 0);
+    assert_int_equal(res.stored, 1);
+    /* forgetting a UID never held still refuses it; past the deadline it is accepted */
+    assert_false(store_forget(st, "u4", 2));
+    assert_int_equal(apply1(st, upd("chat-4", "u4", 7, 1, 1), &res), 0);
+    assert_int_equal(res.ignored, 1);
+    assert_int_equal(store_refused_gone(st), 2);
+    fake_now_ms += 10001;
+    assert_int_equal(apply1(st, upd("chat-4", "u4", 7, 2, 1), &res), 0);
+    assert_int_equal(res.stored, 1);
+    assert_int_equal(store_refused_gone(st), 2);
+    store_free(st);
+}
+
+static void gone_table_stays_bounded_and_keeps_the_newest(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 5000);
+    char uid[32];
+    /* ten times the table's room: the newest UID is still refused, memory never grows */
+    for (int i = 0; i < 40960; i++) {
+        snprintf(uid, sizeof(uid), "uid-%d", i);
+        fake_now_ms++;
+        store_forget(st, uid, strlen(uid));
+    }
+    struct store_apply_result res;
+    assert_int_equal(apply1(st, upd("chat-1", uid, 7, 1, 1), &res), 0);
+    assert_int_equal(res.ignored, 1);
+    assert_int_equal(store_refused_gone(st), 1);
+    assert_int_equal(apply1(st, upd("chat-1", "uid-0", 7, 1, 1), &res), 0);
+    assert_int_equal(res.stored, 1);
+    store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(forgotten_uid_is_dropped_and_refused_until_the_deadline),
+        cmocka_unit_test(gone_table_stays_bounded_and_keeps_the_newest),
         cmocka_unit_test(stores_a_pod_and_finds_it_by_namespace_and_name),
         cmocka_unit_test(copies_labels_so_the_callers_buffer_may_change),
         cmocka_unit_test(ignores_older_or_equal_sequence_from_same_instance),

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# test_adapter_pod_watch.sh: wsscale-adapter --pod-watch LISTs and WATCHes pods on the Kubernetes
+#   API stand-in; two pods report and are served; one is deleted on the stand-in and disappears
+#   from kubectl get --raw within seconds although --stale-after is 60s (only the watch can
+#   explain it); a late report for its UID does not bring it back (counted); a compacted history
+#   (410 Gone) makes it relist (counted) and it keeps working (a pod that turns Failed is
+#   dropped); without --pod-watch nothing of this happens and no pod is LISTed.
+# Does not: test paging (the unit test of the LIST reader does) or RBAC.
+# Threads: n/a (one shell; the stand-in and the adapter in the background).
+source "$WSS_SOURCE_DIR/tests/support/lib.sh"
+source "$WSS_SOURCE_DIR/tests/integration/adapter_lib.sh"
+
+make_pki
+PODS="$WSS_TMP/pods.json"
+# pods EXPIRE POD...: writes the stand-in's pod set at once (rename); POD is name:uid:phase.
+pods() {
+  local expire=$1 p name uid phase items=()
+  shift
+  for p in "$@"; do
+    IFS=: read -r name uid phase <<<"$p"
+    items+=("$(jq -nc --arg n "$name" --arg u "$uid" --arg ph "$phase" \
+      '{namespace: "ws", name: $n, uid: $u, phase: $ph}')")
+  done
+  printf '%s\n' "${items[@]}" | jq -s --argjson e "$expire" '{pods: ., expire: $e}' >"$PODS.tmp"
+  mv "$PODS.tmp" "$PODS"
+}
+pods 0 chat-a:uid-a:Running chat-b:uid-b:Running
+start_fake_kube --pods "$PODS"
+KC="$WSS_TMP/adapter-kube.yaml"
+LIST=/apis/custom.metrics.k8s.io/v1beta2/namespaces/ws/pods/%2A/websocket_connections
+served() { kraw "$LIST" | jq -r '[.items[].describedObject.name] | sort | join(",")'; }
+metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+metric_at_least() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }
+served_is() { [ "$(served)" = "$1" ]; }
+send() { # send NAME UID SEQ
+  report "$WSS_TMP/$1-$3.pb" "$(pod_report ws "$1" "$2" 5 "$3")"
+  local out
+  out=$(push "$WSS_TMP/$1-$3.pb")
+  [ "$(code_of "$out")" = 200 ] || wss_fail "push $1: $out"
+  body_of "$out"
+}
+
+start_adapter --authentication-kubeconfig "$KC" --authorization-mode=always-allow \
+  --ingest-auth=none --stale-after 60s --pod-watch
+wss_wait_until 15 metric_is wsscale_adapter_pod_watch_up 1 ||
+  wss_fail "the pod watch is not up: $(tail -n5 "$WSS_TMP/adapter.log")"
+# (jq 1.6's -e looks at the last input only: slurp, then any)
+jq -se 'any(.[]; .path == "/api/v1/pods" and (.query | test("^limit=")) and
+  .authorization == "Bearer adapter-secret")' "$WSS_TMP/kube.jsonl" >/dev/null ||
+  wss_fail "no LIST of pods: $(cat "$WSS_TMP/kube.jsonl")"
+wss_wait_until 10 jq -se 'any(.[]; .path == "/api/v1/pods" and (.query | test("watch=1")) and
+  (.query | test("allowWatchBookmarks=true")))' "$WSS_TMP/kube.jsonl" || wss_fail "no WATCH of pods"
+send chat-a uid-a 1 >/dev/null
+send chat-b uid-b 1 >/dev/null
+served_is chat-a,chat-b || wss_fail "both pods are not served: $(served)"
+
+# ---- a pod deleted without a final report is dropped at once ----
+start_s=$SECONDS
+pods 0 chat-b:uid-b:Running
+wss_wait_until 10 served_is chat-b || wss_fail "the deleted pod is still served: $(served)"
+[ $((SECONDS - start_s)) -lt 30 ] || wss_fail "dropped only after $((SECONDS - start_s))s"
+metric_is wsscale_adapter_pod_watch_pods_dropped_total 1 ||
+  wss_fail "pods dropped: $(metric wsscale_adapter_pod_watch_pods_dropped_total)"
+metric_at_least 'wsscale_adapter_pod_watch_events_total{type="DELETED"}' 1 || wss_fail "no DELETED counted"
+grep -q 'pod gone: dropped its sample' "$WSS_TMP/adapter.log" || wss_fail "no log of the drop"
+
+# ---- a late report for the deleted UID does not bring it back ----
+body=$(send chat-a uid-a 2)
+[ "$body" = '{"stored":0,"removed":0,"ignored":1}' ] || wss_fail "late report: $body"
+served_is chat-b || wss_fail "the late report brought the pod back: $(served)"
+metric_is wsscale_adapter_pod_watch_reports_refused_total 1 || wss_fail "refused not counted"
+
+# ---- 410 Gone: relist, then the watch still works ----
+pods 1 chat-b:uid-b:Running
+wss_wait_until 15 metric_at_least wsscale_adapter_pod_watch_relists_total 1 ||
+  wss_fail "no relist after 410: $(tail -n5 "$WSS_TMP/adapter.log")"
+metric_at_least 'wsscale_adapter_pod_watch_events_total{type="ERROR"}' 1 || wss_fail "no ERROR counted"
+grep -q 'resourceVersion too old (410): relisting' "$WSS_TMP/adapter.log" || wss_fail "no log of the relist"
+wss_wait_until 10 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up after the relist"
+pods 1 chat-b:uid-b:Failed
+wss_wait_until 10 served_is "" || wss_fail "a Failed pod is still served after the relist: $(served)"
+metric_is wsscale_adapter_pod_watch_pods_dropped_total 2 || wss_fail "second drop not counted"
+kill -TERM "$ADAPTER_PID"
+rc=0
+wait "$ADAPTER_PID" || rc=$?
+[ "$rc" = 0 ] || wss_fail "adapter exit $rc after SIGTERM: $(tail -n5 "$WSS_TMP/adapter.log")"
+
+# ---- without --pod-watch: no LIST, no metrics, a deleted pod stays until --stale-after ----
+n=$(jq -c 'select(.path == "/api/v1/pods")' "$WSS_TMP/kube.jsonl" | wc -l)
+start_adapter --authentication-kubeconfig "$KC" --authorization-mode=always-allow \
+  --ingest-auth=none --stale-after 60s
+send chat-c uid-c 1 >/dev/null
+served_is chat-c || wss_fail "without --pod-watch: $(served)"
+[ -z "$(metric wsscale_adapter_pod_watch_up)" ] || wss_fail "pod watch metrics without --pod-watch"
+body=$(send chat-a uid-a 3)
+[ "$body" = '{"stored":1,"removed":0,"ignored":0}' ] || wss_fail "without --pod-watch: $body"
+served_is chat-a,chat-c || wss_fail "without --pod-watch: $(served)"
+[ "$(jq -c 'select(.path == "/api/v1/pods")' "$WSS_TMP/kube.jsonl" | wc -l)" = "$n" ] ||
+  wss_fail "pods were LISTed without --pod-watch"
+echo "PASS test_adapter_pod_watch"
