@@ -719,13 +719,10 @@ no_memory:
     return STORE_E_NO_MEMORY;
 }
 
-size_t store_expire(struct store *st)
+/* Ends a removal under the write lock: unlinks the postings and namespaces the removed entries
+ * (garbage) left empty, unlocks, then frees all of it outside the lock. */
+static void unlock_dropping(struct store *st, struct entry *garbage)
 {
-    struct entry *garbage = NULL;
-    int64_t now = st->cfg.now_ms(st->cfg.clock_arg);
-    if (pthread_rwlock_wrlock(&st->lock) != 0)
-        return 0;
-    size_t n = sweep(st, now, &garbage);
     struct ns_entry *dropped = NULL;
     struct posting *dropped_postings = NULL;
     drop_empty_postings(st, garbage, NULL, &dropped_postings);
@@ -734,6 +731,16 @@ size_t store_expire(struct store *st)
     free_list(garbage);
     free_postings(dropped_postings);
     free_namespaces(dropped);
+}
+
+size_t store_expire(struct store *st)
+{
+    struct entry *garbage = NULL;
+    int64_t now = st->cfg.now_ms(st->cfg.clock_arg);
+    if (pthread_rwlock_wrlock(&st->lock) != 0)
+        return 0;
+    size_t n = sweep(st, now, &garbage);
+    unlock_dropping(st, garbage);
     return n;
 }
 
@@ -935,14 +942,7 @@ bool store_forget(struct store *st, const char *uid, size_t uid_len)
     struct entry *e = find_uid(st, hash_bytes(HASH_SEED, uid, uid_len), uid, uid_len);
     if (e)
         unlink_entry(st, e, &garbage);
-    struct ns_entry *dropped = NULL;
-    struct posting *dropped_postings = NULL;
-    drop_empty_postings(st, garbage, NULL, &dropped_postings);
-    drop_empty_namespaces(st, garbage, NULL, 0, &dropped);
-    pthread_rwlock_unlock(&st->lock);
-    free_list(garbage);
-    free_postings(dropped_postings);
-    free_namespaces(dropped);
+    unlock_dropping(st, garbage);
     return e != NULL;
 }
 
