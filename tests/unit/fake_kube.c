@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fake_kube.c: posix_spawn of the Kubernetes API stand-in, a polled port file, and its record.
+/* fake_kube.c: posix_spawn of the Kubernetes API stand-in, a polled port file, its record, and a
+ * client of it.
  * Does not: sleep for a fixed time; it polls with wss_wait_until.
  * Threads: the test's main thread only. */
 #include "fake_kube.h"
 
+#include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "wait.h"
 
@@ -177,4 +180,23 @@ int fake_kube_count(const struct fake_kube *f)
     int n = cJSON_GetArraySize(all);
     cJSON_Delete(all);
     return n;
+}
+
+struct kube_client *fake_kube_client(const struct fake_kube *f, const char *pki_dir, bool use_cert,
+                                     int64_t timeout_ms)
+{
+    char ca[HTTP_PKI_PATH_LEN], crt[HTTP_PKI_PATH_LEN], key[HTTP_PKI_PATH_LEN];
+    struct kube_config cfg = {
+        .server = (char *)f->server,
+        .ca_file = (char *)http_pki_path(pki_dir, "ca-srv.crt", ca, sizeof(ca)),
+        .client_cert_file =
+            use_cert ? (char *)http_pki_path(pki_dir, "client-b.crt", crt, sizeof(crt)) : NULL,
+        .client_key_file =
+            use_cert ? (char *)http_pki_path(pki_dir, "client-b.key", key, sizeof(key)) : NULL,
+    };
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, timeout_ms, err, sizeof(err));
+    if (c == NULL)
+        fail_msg("kube_client_new(%s): %s", f->server, err);
+    return c;
 }

@@ -54,16 +54,7 @@ static void start(struct fixture *fx, const struct fake_kube_opts *opts, int64_t
     struct fake_kube_opts o = opts != NULL ? *opts : (struct fake_kube_opts){0};
     o.rules_json = rules_json;
     assert_int_equal(fake_kube_start(&fx->fake, pki, &o), 0);
-    char ca[HTTP_PKI_PATH_LEN], crt[HTTP_PKI_PATH_LEN], key[HTTP_PKI_PATH_LEN];
-    struct kube_config cfg = {
-        .server = fx->fake.server,
-        .ca_file = (char *)http_pki_path(pki, "ca-srv.crt", ca, sizeof(ca)),
-        .client_cert_file = (char *)http_pki_path(pki, "client-b.crt", crt, sizeof(crt)),
-        .client_key_file = (char *)http_pki_path(pki, "client-b.key", key, sizeof(key)),
-    };
-    char err[KUBE_CLIENT_ERR_LEN];
-    fx->client = kube_client_new(&cfg, 0, err, sizeof(err));
-    assert_non_null(fx->client);
+    fx->client = fake_kube_client(&fx->fake, pki, true, 0);
     fx->reviewer = access_reviewer_new(fx->client, allow_ttl_ms, deny_ttl_ms);
     assert_non_null(fx->reviewer);
 }

@@ -82,15 +82,7 @@ static void start(struct env *e)
 {
     struct fake_kube_opts o = {.configmap_file = cm_file};
     assert_int_equal(fake_kube_start(&e->f, pki, &o), 0);
-    char ca[HTTP_PKI_PATH_LEN], crt[HTTP_PKI_PATH_LEN], key[HTTP_PKI_PATH_LEN];
-    http_pki_path(pki, "ca-srv.crt", ca, sizeof(ca));
-    http_pki_path(pki, "client-b.crt", crt, sizeof(crt));
-    http_pki_path(pki, "client-b.key", key, sizeof(key));
-    struct kube_config cfg = {
-        .server = e->f.server, .ca_file = ca, .client_cert_file = crt, .client_key_file = key};
-    char err[KUBE_CLIENT_ERR_LEN];
-    e->client = kube_client_new(&cfg, 0, err, sizeof(err));
-    assert_non_null(e->client);
+    e->client = fake_kube_client(&e->f, pki, true, 0);
     snprintf(e->dir, sizeof(e->dir), "%s", pki);
 }
 

@@ -420,11 +420,7 @@ static struct kube_client *watch_setup(struct fake_kube *f, struct token_dir *t)
     write_file(pods, TWO_PODS);
     struct fake_kube_opts o = {.pods_file = pods};
     assert_int_equal(fake_kube_start(f, pki, &o), 0);
-    struct kube_config cfg = cert_config(f->server);
-    char err[KUBE_CLIENT_ERR_LEN] = "";
-    struct kube_client *c = kube_client_new(&cfg, 0, err, sizeof(err));
-    assert_non_null(c);
-    return c;
+    return fake_kube_client(f, pki, true, 0);
 }
 
 static void watch_hands_each_event_line_to_the_callback_until_it_says_stop(void **state)

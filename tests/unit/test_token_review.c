@@ -59,18 +59,7 @@ static void start(struct fixture *fx, const struct fake_kube_opts *opts, bool us
     struct fake_kube_opts o = opts != NULL ? *opts : (struct fake_kube_opts){0};
     o.tokens_json = tokens_json;
     assert_int_equal(fake_kube_start(&fx->fake, pki, &o), 0);
-    char ca[HTTP_PKI_PATH_LEN], crt[HTTP_PKI_PATH_LEN], key[HTTP_PKI_PATH_LEN];
-    struct kube_config cfg = {
-        .server = fx->fake.server,
-        .ca_file = (char *)http_pki_path(pki, "ca-srv.crt", ca, sizeof(ca)),
-        .client_cert_file =
-            use_cert ? (char *)http_pki_path(pki, "client-b.crt", crt, sizeof(crt)) : NULL,
-        .client_key_file =
-            use_cert ? (char *)http_pki_path(pki, "client-b.key", key, sizeof(key)) : NULL,
-    };
-    char err[KUBE_CLIENT_ERR_LEN];
-    fx->client = kube_client_new(&cfg, timeout_ms, err, sizeof(err));
-    assert_non_null(fx->client);
+    fx->client = fake_kube_client(&fx->fake, pki, use_cert, timeout_ms);
     struct token_review_config dflt = {.audience = AUDIENCE};
     fx->reviewer = token_reviewer_new(fx->client, rc != NULL ? rc : &dflt);
     assert_non_null(fx->reviewer);
