@@ -30,6 +30,7 @@
 #include "source_prom.h"
 #include "source_store.h"
 #include "wsscale/log.h"
+#include "wsscale/stop_signals.h"
 
 #define EXPIRE_TICK_S 1 /* how often expired pods are dropped */
 /* The HTTPS server lets bodies up to twice the ingest cap through, so ingest answers the
@@ -122,12 +123,9 @@ static int make_source(const struct adapter_options *o, struct store *st, struct
 
 int main(int argc, char **argv)
 {
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
+    sigset_t sigs = wss_stop_signals();
     signal(SIGPIPE, SIG_IGN);
-    if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
+    if (wss_stop_signals_block() != 0)
         return 1;
     int rc = 2; /* until the configuration is known to be good */
     const struct adapter_options *o = options_parse(argc, argv, &rc);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "wsscale/log.h"
+#include "wsscale/stop_signals.h"
 
 struct drain {
     struct wss_loop *control;      /* borrowed */
@@ -27,22 +28,6 @@ struct drain {
     uint64_t window_ms; /* of the drain under way */
     int signals_seen;
 };
-
-static sigset_t drain_signals(void)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    return set;
-}
-
-int drain_block_signals(void)
-{
-    sigset_t set = drain_signals();
-    int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
-    return -rc;
-}
 
 static void begin_close(struct drain *d)
 {
@@ -121,7 +106,7 @@ struct drain *drain_new(struct wss_loop *control, struct worker *const *workers,
                         .is_draining = is_draining,
                         .counter = counter};
     wss_loop_timer_init(&d->delay, on_delay);
-    sigset_t set = drain_signals();
+    sigset_t set = wss_stop_signals();
     int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "signalfd: %s", strerror(errno));

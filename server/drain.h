@@ -30,10 +30,6 @@ struct drain_config {
 
 struct drain; /* opaque */
 
-/* Blocks SIGTERM and SIGINT in the calling thread, so threads created after inherit the mask and
- * only the signalfd sees them. Call first thing in main. 0 or -errno. */
-int drain_block_signals(void);
-
 /* Watches SIGTERM and SIGINT on control. The workers (n of them), is_draining (set at the first
  * signal; /readyz reads it) and counter (NULL if none; marked draining) are borrowed. When every
  * worker's thread has ended, control is stopped. NULL with err on failure. */

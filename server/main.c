@@ -12,6 +12,7 @@
 #include "wsscale/flags_main.h"
 #include "wsscale/hostport_resolve.h"
 #include "wsscale/log.h"
+#include "wsscale/stop_signals.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000 /* to send a whole request head */
 #define CLOSE_TIMEOUT_MS     3000  /* from our Close or last response to the socket's end */
@@ -68,7 +69,8 @@ static const struct wss_flags flags = {
 
 int main(int argc, char **argv)
 {
-    if (drain_block_signals() != 0)
+    /* Before any thread starts: only the drain's signalfd sees them. */
+    if (wss_stop_signals_block() != 0)
         return 1;
     int rc = wss_flags_main_parse(&flags, argc, argv);
     if (rc != WSS_FLAGS_MAIN_CONTINUE)

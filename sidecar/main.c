@@ -16,6 +16,7 @@
 #include "source_select.h"
 #include "wsscale/clock.h"
 #include "wsscale/log.h"
+#include "wsscale/stop_signals.h"
 
 /* Of --shutdown-timeout, what the final report keeps for itself after the wait for the app, and
  * the most it may take: two full attempts, so a dead adapter does not hold the pod's exit. */
@@ -58,12 +59,9 @@ static void shut_down(const struct sidecar_options *o, struct sampler *sampler,
 
 int main(int argc, char **argv)
 {
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
+    sigset_t sigs = wss_stop_signals();
     signal(SIGPIPE, SIG_IGN);
-    if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
+    if (wss_stop_signals_block() != 0)
         return 1;
     int rc = 2; /* until the configuration is known to be good */
     const struct sidecar_options *o = options_parse(argc, argv, &rc);
