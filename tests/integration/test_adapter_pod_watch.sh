@@ -5,11 +5,13 @@
 #   from kubectl get --raw within seconds although --stale-after is 60s (only the watch can
 #   explain it); a late report for its UID does not bring it back (counted); a compacted history
 #   (410 Gone) makes it relist (counted) and it keeps working (a pod that turns Failed is
-#   dropped); without --pod-watch nothing of this happens and no pod is LISTed.
+#   dropped); its metrics pass promtool; without --pod-watch nothing of this happens and no pod
+#   is LISTed.
 # Does not: test paging (the unit test of the LIST reader does) or RBAC.
 # Threads: n/a (one shell; the stand-in and the adapter in the background).
 source "$WSS_SOURCE_DIR/tests/support/lib.sh"
 source "$WSS_SOURCE_DIR/tests/integration/adapter_lib.sh"
+command -v promtool >/dev/null || wss_fail "promtool is not installed"
 
 make_pki
 PODS="$WSS_TMP/pods.json"
@@ -82,6 +84,9 @@ wss_wait_until 10 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up a
 pods 1 chat-b:uid-b:Failed
 wss_wait_until 10 served_is "" || wss_fail "a Failed pod is still served after the relist: $(served)"
 metric_is wsscale_adapter_pod_watch_pods_dropped_total 2 || wss_fail "second drop not counted"
+# The pod watch's metrics, with every type and refusal counted by now, pass promtool.
+curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WSS_TMP/metrics.txt"
+promtool check metrics <"$WSS_TMP/metrics.txt" || wss_fail "promtool check metrics failed on the pod watch's metrics"
 kill -TERM "$ADAPTER_PID"
 rc=0
 wait "$ADAPTER_PID" || rc=$?
