@@ -10,7 +10,19 @@
 
 #include <cjson/cJSON.h>
 
+#include "wsscale/k8s_names.h"
+
 #define TEXT_SLACK 16 /* NULs of the strings kept, beyond their bytes */
+#define ECHO_MAX   64 /* bytes of a bad value a message shows */
+
+/* Quotes up to ECHO_MAX bytes of s as Go's %q does, so a message naming a bad value stays on
+ * one line and always ends in its closing quote (out fits the worst case, \u00XX per 2 bytes). */
+static const char *echo(const char *s, char out[4 * ECHO_MAX + 3])
+{
+    size_t n = strlen(s);
+    wss_k8s_names_quote(s, n < ECHO_MAX ? n : ECHO_MAX, out, 4 * ECHO_MAX + 3);
+    return out;
+}
 
 size_t pod_event_text_cap(size_t len)
 {
@@ -108,8 +120,10 @@ static int read_event(const cJSON *doc, struct pod_event *ev, struct wss_parse_e
     for (int i = POD_EVENT_ADDED; i <= POD_EVENT_ERROR; i++)
         if (strcmp(type->valuestring, type_names[i]) == 0)
             ev->type = (enum pod_event_type)i;
+    char quoted[4 * ECHO_MAX + 3];
     if (ev->type == 0)
-        return wss_parse_fail(err, 0, "type: unknown event type %.32s", type->valuestring);
+        return wss_parse_fail(err, 0, "type: unknown event type %s",
+                              echo(type->valuestring, quoted));
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(doc, "object");
     if (!cJSON_IsObject(obj))
         return wss_parse_fail(err, 0, "object: %s", obj == NULL ? "missing" : "not an object");
@@ -161,9 +175,11 @@ static int read_list(const cJSON *doc, struct pod_event_list *list, const cJSON 
     if (!cJSON_IsObject(doc))
         return wss_parse_fail(err, 0, "the list is not a JSON object");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
-    if (kind != NULL && (!cJSON_IsString(kind) || strcmp(kind->valuestring, "PodList") != 0))
-        return wss_parse_fail(err, 0, "not a PodList: kind is %.64s",
-                              cJSON_IsString(kind) ? kind->valuestring : "not a string");
+    char quoted[4 * ECHO_MAX + 3];
+    if (kind != NULL && !cJSON_IsString(kind))
+        return wss_parse_fail(err, 0, "kind: not a string");
+    if (kind != NULL && strcmp(kind->valuestring, "PodList") != 0)
+        return wss_parse_fail(err, 0, "not a PodList: kind is %s", echo(kind->valuestring, quoted));
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
     if (!cJSON_IsObject(meta))
         return wss_parse_fail(err, 0, "metadata: %s", meta == NULL ? "missing" : "not an object");

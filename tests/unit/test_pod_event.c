@@ -93,7 +93,7 @@ static void broken_events_are_refused_with_the_field_named(void **state)
         {"[1]", "the event is not a JSON object"},
         {"{\"object\":{}}", "type: missing"},
         {"{\"type\":7,\"object\":{}}", "type: not a string"},
-        {"{\"type\":\"RENAMED\",\"object\":{}}", "type: unknown event type RENAMED"},
+        {"{\"type\":\"RENAMED\",\"object\":{}}", "type: unknown event type \"RENAMED\""},
         {"{\"type\":\"ADDED\"}", "object: missing"},
         {"{\"type\":\"ADDED\",\"object\":[]}", "object: not an object"},
         {"{\"type\":\"ADDED\",\"object\":{}}", "object.metadata: missing"},
@@ -212,7 +212,11 @@ static void broken_lists_call_back_never(void **state)
     } cases[] = {
         {"nope", "the list is not JSON"},
         {"{\"kind\":\"PodList\"}", "metadata: missing"},
-        {"{\"kind\":\"ConfigMap\",\"metadata\":{}}", "not a PodList: kind is ConfigMap"},
+        {"{\"kind\":\"ConfigMap\",\"metadata\":{}}", "not a PodList: kind is \"ConfigMap\""},
+        /* An echoed value is quoted: one line, and never mistaken for the message's own end. */
+        {"{\"kind\":\"Pod\\nList: out of room\",\"metadata\":{}}",
+         "not a PodList: kind is \"Pod\\nList: out of room\""},
+        {"{\"kind\":7,\"metadata\":{}}", "kind: not a string"},
         {"{\"metadata\":{}}", "metadata.resourceVersion: missing"},
         {"{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":{}}", "items: not an array"},
         {"{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[" POD("u-1", "1", "",
