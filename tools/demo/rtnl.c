@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "rtnl_ack.h"
 
 /* Room for the largest request, a veth pair with both names and the peer's namespace (~150 B). */
 #define REQ_LEN 512
@@ -129,31 +130,10 @@ static int await_ack(struct rtnl *r, uint32_t seq, int *ifindex)
             return -EMSGSIZE;
         if (from.nl_pid != 0)
             continue; /* not from the kernel */
-        size_t left = (size_t)n;
-        const char *p = in.buf;
-        while (left >= sizeof(struct nlmsghdr)) {
-            const struct nlmsghdr *m = (const struct nlmsghdr *)(const void *)p;
-            if (m->nlmsg_len < sizeof(*m) || m->nlmsg_len > left)
-                return -EBADMSG;
-            if (m->nlmsg_seq == seq) {
-                if (m->nlmsg_type == NLMSG_ERROR) {
-                    if (m->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-                        return -EBADMSG;
-                    const struct nlmsgerr *e = NLMSG_DATA(m);
-                    return e->error > 0 ? -EPROTO : e->error;
-                }
-                if (m->nlmsg_type == RTM_NEWLINK && ifindex != NULL &&
-                    m->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
-                    const struct ifinfomsg *ifi = NLMSG_DATA(m);
-                    *ifindex = ifi->ifi_index;
-                }
-            }
-            size_t step = NLMSG_ALIGN(m->nlmsg_len);
-            if (step >= left)
-                break;
-            p += step;
-            left -= step;
-        }
+        int error = 0;
+        int found = rtnl_ack_scan(in.buf, (size_t)n, seq, &error, ifindex);
+        if (found != 0)
+            return found < 0 ? found : error;
     }
     return -EPROTO;
 }
