@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,9 +288,18 @@ static void describe_curl_error(CURL *h, CURLcode rc, const char *method, const 
         snprintf(err, errlen, "%s %s: %s", method, url, what);
 }
 
-/* One call: POST with body, or GET when body is NULL. */
-static long request(struct kube_client *c, const char *path, const char *body, char **reply,
-                    char *err, size_t errlen)
+/* curl's progress callback: a non-zero return aborts the transfer. curl calls it at least once a
+ * second, also while it waits for the server. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load((const atomic_bool *)arg) ? 1 : 0;
+}
+
+/* One call: POST with body, or GET when body is NULL; stop (may be NULL) ends it early. */
+static long request(struct kube_client *c, const char *path, const char *body,
+                    const atomic_bool *stop, char **reply, char *err, size_t errlen)
 {
     const char *method = body != NULL ? "POST" : "GET";
     *reply = NULL;
@@ -340,7 +350,15 @@ static long request(struct kube_client *c, const char *path, const char *body, c
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+    if (stop != NULL) {
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)(uintptr_t)stop);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    }
     CURLcode rc = curl_easy_perform(h);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, NULL);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, NULL);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
@@ -349,6 +367,8 @@ static long request(struct kube_client *c, const char *path, const char *body, c
         if (rc == CURLE_WRITE_ERROR && out.is_failed)
             snprintf(err, errlen, "%s %s: reply larger than %d bytes", method, url.data,
                      KUBE_CLIENT_MAX_REPLY);
+        else if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && atomic_load(stop))
+            snprintf(err, errlen, "%s %s: stopped", method, url.data);
         else
             describe_curl_error(h, rc, method, url.data, curl_err, err, errlen);
         /* a handle that failed mid-transfer starts afresh next time */
@@ -378,13 +398,19 @@ done:
 long kube_client_post_json(struct kube_client *c, const char *path, const char *body, char **reply,
                            char *err, size_t errlen)
 {
-    return request(c, path, body, reply, err, errlen);
+    return request(c, path, body, NULL, reply, err, errlen);
 }
 
 long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
                           size_t errlen)
 {
-    return request(c, path, NULL, reply, err, errlen);
+    return request(c, path, NULL, NULL, reply, err, errlen);
+}
+
+long kube_client_get_json_stoppable(struct kube_client *c, const char *path,
+                                    const atomic_bool *stop, char **reply, char *err, size_t errlen)
+{
+    return request(c, path, NULL, stop, reply, err, errlen);
 }
 
 /* What a watch's write callback carries between calls. */

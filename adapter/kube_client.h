@@ -46,6 +46,12 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
 long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
                           size_t errlen);
 
+/* kube_client_get_json that also ends, within about a second, once *stop (borrowed) is true:
+ * -1 with err "GET <url>: stopped". For a long LIST that must not hold up a shutdown. */
+long kube_client_get_json_stoppable(struct kube_client *c, const char *path,
+                                    const atomic_bool *stop, char **reply, char *err,
+                                    size_t errlen);
+
 /* Gets each complete line of a watch stream (the newline and a trailing CR removed; not
  * NUL-terminated; empty lines skipped). Returns 0 to go on, non-zero to end the watch. */
 typedef int (*kube_client_line_cb)(const char *line, size_t len, void *arg);

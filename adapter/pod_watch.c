@@ -216,7 +216,8 @@ static int list_pods(struct pod_watch *w)
         char *reply = NULL, why[KUBE_CLIENT_ERR_LEN] = "out of memory";
         long code = path.is_failed
                         ? -1
-                        : kube_client_get_json(w->client, path.data, &reply, why, sizeof(why));
+                        : kube_client_get_json_stoppable(w->client, path.data, &w->is_stopping,
+                                                         &reply, why, sizeof(why));
         wss_strbuf_free(&path);
         int rc = -1;
         if (code < 0)

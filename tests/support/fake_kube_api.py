@@ -364,6 +364,8 @@ class Handler(BaseHTTPRequestHandler):
         if not cn and not (caller and authz == "Bearer " + caller):
             self.send_json(401, status_doc(401, "Unauthorized"))
             return
+        if state.args.delay_ms > 0:
+            time.sleep(state.args.delay_ms / 1000.0)
         if method == "GET" and path == "/version":
             self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0",
                                  "platform": "linux/amd64"})
@@ -382,8 +384,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(405, status_doc(405, "the server does not allow this method on the "
                                                 "requested resource"))
             return
-        if state.args.delay_ms > 0:
-            time.sleep(state.args.delay_ms / 1000.0)
         if state.args.fail_status:
             code = state.args.fail_status
             self.send_json(code, status_doc(code, "fake failure %d" % code))

@@ -2,6 +2,7 @@
 /* test_kube_client.c: POSTs to the Kubernetes API stand-in: client-certificate and bearer
  * authentication, GETs on the same pool, token file rotation, a CA that does not match, refused and
  * timed-out calls, and inline kubeconfig material that outlives its kube_config. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -342,6 +344,50 @@ static void slow_reply_times_out_at_the_deadline(void **state)
     fake_kube_stop(&f);
 }
 
+struct delayed_stop {
+    atomic_bool *stop;
+    int after_ms;
+};
+
+static void *set_stop_later(void *arg)
+{
+    struct delayed_stop *d = arg;
+    struct timespec ts = {.tv_sec = d->after_ms / 1000, .tv_nsec = (d->after_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    atomic_store(d->stop, true);
+    return NULL;
+}
+
+/* A LIST the server is slow to answer ends soon after the stop flag, not at the 10 s deadline. */
+static void stoppable_get_ends_soon_after_the_stop_flag(void **state)
+{
+    (void)state;
+    struct fake_kube f;
+    struct fake_kube_opts o = {.delay_ms = 8000};
+    assert_int_equal(fake_kube_start(&f, pki, &o), 0);
+    struct kube_config cfg = cert_config(f.server);
+    char err[KUBE_CLIENT_ERR_LEN] = "";
+    struct kube_client *c = kube_client_new(&cfg, 10000, err, sizeof(err));
+    assert_non_null(c);
+    atomic_bool stop = false;
+    struct delayed_stop d = {&stop, 200};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, set_stop_later, &d), 0);
+    char *reply = NULL;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(kube_client_get_json_stoppable(c, "/api/v1/pods?limit=500", &stop, &reply, err,
+                                                    sizeof(err)),
+                     -1);
+    long long took = wss_wait_now_ms() - t0;
+    pthread_join(t, NULL);
+    assert_null(reply);
+    assert_non_null(strstr(err, "GET https://"));
+    assert_non_null(strstr(err, ": stopped"));
+    assert_true(took >= 200 && took < 2500);
+    kube_client_free(c);
+    fake_kube_stop(&f);
+}
+
 /* Inline *-data material lives in the kube_config's scratch directory, which kube_config_clear
  * removes: the client keeps copies of its own. */
 static void inline_kubeconfig_material_outlives_the_config(void **state)
@@ -517,6 +563,7 @@ int main(void)
         cmocka_unit_test(server_certificate_from_another_ca_is_refused),
         cmocka_unit_test(refused_connection_names_the_url),
         cmocka_unit_test(slow_reply_times_out_at_the_deadline),
+        cmocka_unit_test(stoppable_get_ends_soon_after_the_stop_flag),
         cmocka_unit_test(inline_kubeconfig_material_outlives_the_config),
     };
     return cmocka_run_group_tests(tests, make_pki, remove_pki);
