@@ -14,6 +14,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+_Static_assert(SOCKTABLE_DIAG_ESTABLISHED == 1U << TCP_ESTABLISHED &&
+                   SOCKTABLE_DIAG_LISTEN == 1U << TCP_LISTEN,
+               "state masks are the kernel's");
+
 /* One port test: the op and its host condition (any address, this port). */
 #define COND_LEN ((size_t)(sizeof(struct inet_diag_bc_op) + sizeof(struct inet_diag_hostcond)))
 /* The jump that follows every port test but the last. */
@@ -57,10 +61,10 @@ static void write_bytecode(unsigned char *out, const uint16_t *ports, size_t npo
     }
 }
 
-size_t socktable_diag_request(void *buf, size_t cap, int family, const uint16_t *ports,
-                              size_t nports, uint32_t seq)
+size_t socktable_diag_request(void *buf, size_t cap, int family, uint32_t states,
+                              const uint16_t *ports, size_t nports, uint32_t seq)
 {
-    if (nports == 0 || nports > SOCKTABLE_DIAG_MAX_PORTS)
+    if (states == 0 || nports == 0 || nports > SOCKTABLE_DIAG_MAX_PORTS)
         return 0;
     if (family != AF_INET && family != AF_INET6)
         return 0;
@@ -91,7 +95,7 @@ size_t socktable_diag_request(void *buf, size_t cap, int family, const uint16_t 
     memset(&req, 0, sizeof(req));
     req.sdiag_family = (uint8_t)family;
     req.sdiag_protocol = IPPROTO_TCP;
-    req.idiag_states = 1U << TCP_ESTABLISHED;
+    req.idiag_states = states;
     memcpy(p, &req, sizeof(req));
     p += NLMSG_ALIGN(sizeof(req));
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* socktable_diag.h: the NETLINK_SOCK_DIAG dump the socket source sends (ESTABLISHED TCP sockets
- * whose local port is one of a set, filtered in the kernel by inet_diag bytecode) and the parser
- * that counts the sockets in its multipart reply.
+/* socktable_diag.h: the NETLINK_SOCK_DIAG dumps the socket source sends (TCP sockets in the given
+ * states whose local port is one of a set, filtered in the kernel by inet_diag bytecode) and the
+ * parser that counts the sockets in their multipart reply.
  * Does not: open sockets, send or receive; source_socktable.c does the I/O.
  * Threads: pure functions; any thread, on distinct outputs. */
 #ifndef SIDECAR_SOCKTABLE_DIAG_H
@@ -17,15 +17,20 @@
  * on a handful. */
 #define SOCKTABLE_DIAG_MAX_PORTS 64
 
+/* The states a dump asks for (the kernel's 1 << TCP_ESTABLISHED and 1 << TCP_LISTEN). */
+#define SOCKTABLE_DIAG_ESTABLISHED (1U << 1)
+#define SOCKTABLE_DIAG_LISTEN      (1U << 10)
+
 /* Bytes a request needs at most: netlink header, inet_diag_req_v2, the bytecode attribute. */
 #define SOCKTABLE_DIAG_REQUEST_MAX (16 + 56 + 4 + 16 * SOCKTABLE_DIAG_MAX_PORTS)
 
 /* Writes one SOCK_DIAG_BY_FAMILY dump request for TCP sockets of family (AF_INET or AF_INET6) in
- * state ESTABLISHED whose local port is any of ports, with sequence number seq, into buf.
- * Returns the request's length, or 0 when cap is too small, nports is 0 or above
- * SOCKTABLE_DIAG_MAX_PORTS, a port is 0, or family is neither. Pure. */
-size_t socktable_diag_request(void *buf, size_t cap, int family, const uint16_t *ports,
-                              size_t nports, uint32_t seq);
+ * one of states (a mask of 1 << TCP_ESTABLISHED, 1 << TCP_LISTEN, ...) whose local port is any of
+ * ports, with sequence number seq, into buf. Returns the request's length, or 0 when cap is too
+ * small, states is 0, nports is 0 or above SOCKTABLE_DIAG_MAX_PORTS, a port is 0, or family is
+ * neither. Pure. */
+size_t socktable_diag_request(void *buf, size_t cap, int family, uint32_t states,
+                              const uint16_t *ports, size_t nports, uint32_t seq);
 
 /* What the reply to one dump request said so far. Zero it before the first datagram. */
 struct socktable_diag_reply {

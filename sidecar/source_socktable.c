@@ -47,6 +47,10 @@ struct socktable {
     int timeout_ms;
     int nl_fd;    /* the sock_diag socket, kept between good samples; -1 when closed */
     uint32_t seq; /* last dump's sequence number */
+    /* sock_diag, by family (IPv4, IPv6): */
+    uint64_t found_last[2];     /* sockets the family's last walk found */
+    unsigned samples_from_full; /* 0: the next sample walks both families */
+    _Atomic uint64_t walks[2];  /* established-table walks done (source_socktable_walks) */
     char proc_tcp[SOURCE_SOCKTABLE_DIR_MAX + sizeof("/tcp6")];
     char proc_tcp6[SOURCE_SOCKTABLE_DIR_MAX + sizeof("/tcp6")];
     unsigned char *buf; /* owned; RECV_BUF_LEN bytes */
@@ -128,13 +132,14 @@ static ssize_t recv_part(struct socktable *t, long long deadline, char *reason, 
     }
 }
 
-/* Runs one dump for family and adds its sockets to *count. */
-static enum outcome dump_family(struct socktable *t, int family, long long deadline,
-                                uint64_t *count, char *reason, size_t rlen)
+/* Runs one dump for family and states and adds its sockets to *count. */
+static enum outcome dump_family(struct socktable *t, int family, uint32_t states,
+                                long long deadline, uint64_t *count, char *reason, size_t rlen)
 {
     unsigned char req[SOCKTABLE_DIAG_REQUEST_MAX];
     uint32_t seq = ++t->seq;
-    size_t req_len = socktable_diag_request(req, sizeof(req), family, t->ports, t->nports, seq);
+    size_t req_len =
+        socktable_diag_request(req, sizeof(req), family, states, t->ports, t->nports, seq);
     if (req_len == 0) {
         wss_errbuf_printf(reason, rlen, "sock_diag: cannot build the request");
         return OUTCOME_FAILED;
@@ -192,15 +197,39 @@ static enum outcome count_sock_diag(struct socktable *t, long long deadline, uin
         }
     }
     static const int families[] = {AF_INET, AF_INET6};
-    uint64_t total = 0;
-    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-        enum outcome o = dump_family(t, families[i], deadline, &total, reason, rlen);
+    /* Which families to walk: a listener dump reads only the small listening table. */
+    bool is_full = t->samples_from_full == 0, has_listener[2] = {false, false};
+    for (size_t i = 0; i < 2 && !is_full; i++) {
+        uint64_t n = 0;
+        enum outcome o =
+            dump_family(t, families[i], SOCKTABLE_DIAG_LISTEN, deadline, &n, reason, rlen);
         if (o != OUTCOME_OK) {
-            /* A dump cut short may still be running and would refuse the next one (EBUSY). */
             close_netlink(t);
             return o;
         }
+        has_listener[i] = n > 0;
     }
+    /* No listener at all (not listening yet, or draining): walk both. */
+    is_full = is_full || (!has_listener[0] && !has_listener[1]);
+    uint64_t total = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (!is_full && !has_listener[i] && t->found_last[i] == 0)
+            continue;
+        uint64_t n = 0;
+        enum outcome o =
+            dump_family(t, families[i], SOCKTABLE_DIAG_ESTABLISHED, deadline, &n, reason, rlen);
+        atomic_fetch_add(&t->walks[i], 1);
+        if (o != OUTCOME_OK) {
+            /* A dump cut short may still be running and would refuse the next one (EBUSY). */
+            close_netlink(t);
+            t->samples_from_full = 0;
+            return o;
+        }
+        t->found_last[i] = n;
+        total += n;
+    }
+    t->samples_from_full =
+        is_full ? 1 : (t->samples_from_full + 1) % SOURCE_SOCKTABLE_FULL_WALK_EVERY;
     *count = total;
     return OUTCOME_OK;
 }
@@ -404,6 +433,16 @@ struct source source_socktable_new_opts(const uint16_t *ports, size_t nports,
 struct source source_socktable_new(const uint16_t *ports, size_t nports, char *err, size_t errlen)
 {
     return source_socktable_new_opts(ports, nports, NULL, err, errlen);
+}
+
+void source_socktable_walks(const struct source *src, uint64_t *ipv4, uint64_t *ipv6)
+{
+    *ipv4 = *ipv6 = 0;
+    if (src == NULL || src->ops != &socktable_ops || src->self == NULL)
+        return;
+    struct socktable *t = src->self;
+    *ipv4 = atomic_load(&t->walks[0]);
+    *ipv6 = atomic_load(&t->walks[1]);
 }
 
 const char *source_socktable_method(const struct source *src)

@@ -55,6 +55,17 @@ struct source source_socktable_new_opts(const uint16_t *ports, size_t nports,
  * NULL when src is not a socket source. For the sidecar's /metrics; thread-safe (atomic). */
 const char *source_socktable_method(const struct source *src);
 
+/* A sock_diag sample walks a family's part of the kernel's established table (shared by every
+ * namespace, and most of a sample's cost) only when the family has a listener on the ports or
+ * had sockets at its last walk; both when there is no listener at all (not listening yet, or
+ * draining), and every this many samples, so sockets of a family whose listener came and went
+ * between two samples are found within that many. */
+#define SOURCE_SOCKTABLE_FULL_WALK_EVERY 30
+
+/* Walks of the established table made so far by sock_diag samples, IPv4 and IPv6; 0 and 0 when
+ * src is not a socket source. For tests and benchmarks; thread-safe. */
+void source_socktable_walks(const struct source *src, uint64_t *ipv4, uint64_t *ipv6);
+
 /* Parses "auto" | "sock_diag" | "proc" (a --socket-method flag); returns 0, or -1 otherwise. */
 int source_socktable_method_parse(const char *s, enum source_socktable_method *out);
 

@@ -69,7 +69,9 @@ static void check_request(const uint8_t *data, size_t size)
     }
     unsigned char buf[SOCKTABLE_DIAG_REQUEST_MAX];
     int family = size > 0 && (data[0] & 1) ? AF_INET6 : AF_INET;
-    size_t len = socktable_diag_request(buf, sizeof(buf), family, ports, n, 9);
+    uint32_t states =
+        size > 0 && (data[0] & 2) ? SOCKTABLE_DIAG_LISTEN : SOCKTABLE_DIAG_ESTABLISHED;
+    size_t len = socktable_diag_request(buf, sizeof(buf), family, states, ports, n, 9);
     if (n == 0 || n > SOCKTABLE_DIAG_MAX_PORTS || has_zero) {
         CHECK(len == 0);
         return;

@@ -124,7 +124,8 @@ static void request_for_one_port_has_header_states_and_one_condition(void **stat
     (void)state;
     unsigned char buf[SOCKTABLE_DIAG_REQUEST_MAX];
     const uint16_t ports[] = {8080};
-    size_t len = socktable_diag_request(buf, sizeof(buf), AF_INET6, ports, 1, SEQ);
+    size_t len = socktable_diag_request(buf, sizeof(buf), AF_INET6, SOCKTABLE_DIAG_ESTABLISHED,
+                                        ports, 1, SEQ);
     assert_int_equal(len, 16 + 56 + 4 + 12);
     struct parsed_request r;
     split_request(buf, len, &r);
@@ -135,6 +136,12 @@ static void request_for_one_port_has_header_states_and_one_condition(void **stat
     assert_int_equal(r.req.sdiag_family, AF_INET6);
     assert_int_equal(r.req.sdiag_protocol, IPPROTO_TCP);
     assert_int_equal(r.req.idiag_states, 1U << 1); /* TCP_ESTABLISHED only */
+    len = socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_LISTEN, ports, 1, SEQ);
+    struct parsed_request l;
+    split_request(buf, len, &l);
+    assert_int_equal(l.req.sdiag_family, AF_INET);
+    assert_int_equal(l.req.idiag_states, 1U << 10); /* TCP_LISTEN only */
+    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_INET, 0, ports, 1, SEQ), 0);
     assert_int_equal(r.req.idiag_ext, 0);
     assert_int_equal(r.attr.nla_type, INET_DIAG_REQ_BYTECODE);
     assert_int_equal(r.bc_len, 12);
@@ -164,8 +171,8 @@ static void filter_passes_audit_and_matches_exactly_the_ports(void **state)
     } cases[] = {{one, 1}, {two, 2}, {edges, 3}, {many, SOCKTABLE_DIAG_MAX_PORTS}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         unsigned char buf[SOCKTABLE_DIAG_REQUEST_MAX];
-        size_t len =
-            socktable_diag_request(buf, sizeof(buf), AF_INET, cases[c].ports, cases[c].n, SEQ);
+        size_t len = socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED,
+                                            cases[c].ports, cases[c].n, SEQ);
         assert_true(len > 0);
         struct parsed_request r;
         split_request(buf, len, &r);
@@ -190,18 +197,28 @@ static void request_refuses_bad_arguments(void **state)
         too_many[i] = (uint16_t)(i + 1);
     const uint16_t good[] = {80, 443};
     const uint16_t zero[] = {80, 0};
-    size_t need = socktable_diag_request(buf, sizeof(buf), AF_INET, good, 2, SEQ);
+    size_t need =
+        socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED, good, 2, SEQ);
     assert_int_equal(need, 16 + 56 + 4 + 28);
-    assert_int_equal(socktable_diag_request(buf, need, AF_INET, good, 2, SEQ), need);
-    assert_int_equal(socktable_diag_request(buf, need - 1, AF_INET, good, 2, SEQ), 0);
-    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_INET, good, 0, SEQ), 0);
-    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_INET, zero, 2, SEQ), 0);
-    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_UNIX, good, 2, SEQ), 0);
-    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_INET, too_many,
-                                            SOCKTABLE_DIAG_MAX_PORTS + 1, SEQ),
+    assert_int_equal(
+        socktable_diag_request(buf, need, AF_INET, SOCKTABLE_DIAG_ESTABLISHED, good, 2, SEQ), need);
+    assert_int_equal(
+        socktable_diag_request(buf, need - 1, AF_INET, SOCKTABLE_DIAG_ESTABLISHED, good, 2, SEQ),
+        0);
+    assert_int_equal(
+        socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED, good, 0, SEQ),
+        0);
+    assert_int_equal(
+        socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED, zero, 2, SEQ),
+        0);
+    assert_int_equal(
+        socktable_diag_request(buf, sizeof(buf), AF_UNIX, SOCKTABLE_DIAG_ESTABLISHED, good, 2, SEQ),
+        0);
+    assert_int_equal(socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED,
+                                            too_many, SOCKTABLE_DIAG_MAX_PORTS + 1, SEQ),
                      0);
-    assert_true(socktable_diag_request(buf, sizeof(buf), AF_INET, too_many,
-                                       SOCKTABLE_DIAG_MAX_PORTS, SEQ) > 0);
+    assert_true(socktable_diag_request(buf, sizeof(buf), AF_INET, SOCKTABLE_DIAG_ESTABLISHED,
+                                       too_many, SOCKTABLE_DIAG_MAX_PORTS, SEQ) > 0);
 }
 
 /* ---- The reply ---- */

@@ -341,10 +341,10 @@ struct conns {
     int n;
 };
 
-/* Listens on addr (an IPv4 or IPv6 literal; v6only as given), connects n clients from
- * client_addr's family and accepts them all. */
-static void open_conns(struct conns *c, const char *addr, int is_v6only, const char *client_addr,
-                       int n)
+/* Listens on addr (an IPv4 or IPv6 literal; v6only as given) and port (0: any), connects n
+ * clients from client_addr's family and accepts them all. */
+static void open_conns_on(struct conns *c, const char *addr, uint16_t port, int is_v6only,
+                          const char *client_addr, int n)
 {
     struct sockaddr_storage ss = {0};
     socklen_t sl;
@@ -352,11 +352,13 @@ static void open_conns(struct conns *c, const char *addr, int is_v6only, const c
     if (family == AF_INET6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
         assert_int_equal(inet_pton(AF_INET6, addr, &a->sin6_addr), 1);
         sl = sizeof(*a);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
+        a->sin_port = htons(port);
         assert_int_equal(inet_pton(AF_INET, addr, &a->sin_addr), 1);
         sl = sizeof(*a);
     }
@@ -396,6 +398,12 @@ static void open_conns(struct conns *c, const char *addr, int is_v6only, const c
         c->server[i] = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC);
         assert_true(c->server[i] >= 0);
     }
+}
+
+static void open_conns(struct conns *c, const char *addr, int is_v6only, const char *client_addr,
+                       int n)
+{
+    open_conns_on(c, addr, 0, is_v6only, client_addr, n);
 }
 
 static void close_conns(struct conns *c)
@@ -469,6 +477,58 @@ static void both_methods_count_v4_v6_and_mapped_server_ends_only(void **state)
     close_conns(&other);
 }
 
+static uint64_t sample_count(struct source *s)
+{
+    struct source_sample out;
+    assert_int_equal(s->ops->sample(s->self, &out), 0);
+    if (out.state != SOURCE_OK)
+        fail_msg("sample: state %d (%s)", (int)out.state, out.reason);
+    return out.active;
+}
+
+/* sock_diag walks the established table only for the families in use, yet loses no connection:
+ * not one whose listener is gone (draining), nor, within SOURCE_SOCKTABLE_FULL_WALK_EVERY samples,
+ * one of a family whose listener came and went between two samples. */
+static void sock_diag_walks_only_the_families_in_use(void **state)
+{
+    (void)state;
+    struct conns v4, v6;
+    open_conns(&v4, "127.0.0.1", 0, "127.0.0.1", 3);
+    const struct source_socktable_opts opts = {.method = SOURCE_SOCKTABLE_SOCK_DIAG};
+    char err[256];
+    struct source s = source_socktable_new_opts(&v4.port, 1, &opts, err, sizeof(err));
+    assert_non_null(s.ops);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(sample_count(&s), 3);
+    uint64_t w4, w6;
+    source_socktable_walks(&s, &w4, &w6);
+    assert_int_equal(w4, 5);
+    assert_int_equal(w6, 1); /* the first sample walks both */
+
+    /* IPv6 connections on the same port whose listener closed before the next sample. */
+    open_conns_on(&v6, "::1", v4.port, 1, "::1", 2);
+    close(v6.listener);
+    v6.listener = -1;
+    assert_int_equal(sample_count(&s), 3);
+    int samples = 1;
+    while (sample_count(&s) != 5 && samples < SOURCE_SOCKTABLE_FULL_WALK_EVERY)
+        samples++;
+    if (samples >= SOURCE_SOCKTABLE_FULL_WALK_EVERY)
+        fail_msg("the IPv6 connections were not found in %d samples", samples);
+    for (int i = 0; i < 3; i++) /* found once, walked while they last */
+        assert_int_equal(sample_count(&s), 5);
+
+    /* Draining: no listener at all, every connection still counted. */
+    close(v4.listener);
+    v4.listener = -1;
+    assert_int_equal(sample_count(&s), 5);
+    close_conns(&v6);
+    assert_int_equal(sample_count(&s), 3);
+    close_conns(&v4);
+    assert_int_equal(sample_count(&s), 0);
+    source_destroy(&s);
+}
+
 int main(void)
 {
     wss_log_configure(WSS_LOG_INFO, WSS_LOG_FORMAT_TEXT);
@@ -485,6 +545,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sock_diag_only_reports_the_refusal, make_scratch,
                                         drop_scratch),
         cmocka_unit_test(both_methods_count_v4_v6_and_mapped_server_ends_only),
+        cmocka_unit_test(sock_diag_walks_only_the_families_in_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
