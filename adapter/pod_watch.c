@@ -40,6 +40,8 @@ struct pod_watch {
     struct wss_prom_counter *relists, *dropped;
     char rv[POD_EVENT_RV_MAX + 1]; /* watch thread only; "" = LIST first */
     bool is_gone;                  /* watch thread only: the last WATCH ended with a 410 */
+    uint64_t watch_events;         /* watch thread only: events the last WATCH delivered */
+    unsigned failures;             /* watch thread only: in a row, reset by a WATCH that works */
     char why[POD_WATCH_ERR_LEN];   /* watch thread only: why the last WATCH ended badly */
     pthread_t thread;
     bool is_started;
@@ -161,9 +163,14 @@ static void append_escaped(struct wss_strbuf *b, const char *s)
     }
 }
 
-static void forget_if_gone(struct pod_watch *w, const struct pod_event *ev)
+/* Drops a gone pod's sample. A relist's finished pods are dropped only when held (is_listed). */
+static void forget_if_gone(struct pod_watch *w, const struct pod_event *ev, bool is_listed)
 {
-    if (pod_event_is_gone(ev) && store_forget(w->store, ev->uid, strlen(ev->uid))) {
+    if (!pod_event_is_gone(ev))
+        return;
+    size_t len = strlen(ev->uid);
+    if (is_listed ? store_forget_held(w->store, ev->uid, len)
+                  : store_forget(w->store, ev->uid, len)) {
         wss_prom_counter_inc(w->dropped);
         WSS_INFO("pod gone: dropped its sample", WSS_KV_STR("namespace", ev->ns),
                  WSS_KV_STR("pod", ev->name), WSS_KV_STR("uid", ev->uid),
@@ -173,7 +180,7 @@ static void forget_if_gone(struct pod_watch *w, const struct pod_event *ev)
 
 static void on_list_item(const struct pod_event *item, void *arg)
 {
-    forget_if_gone(arg, item);
+    forget_if_gone(arg, item, true);
 }
 
 /* Reads one LIST page reply: gone pods forgotten, rv (first page only) and token set. */
@@ -240,6 +247,15 @@ static int list_pods(struct pod_watch *w)
     return 0;
 }
 
+/* The watch works again (a WATCH delivered an event, or ended cleanly): up, failures reset. */
+static void mark_up(struct pod_watch *w)
+{
+    wss_prom_gauge_set(w->up, 1);
+    if (w->failures > 0)
+        WSS_INFO("the pod watch is back", WSS_KV_UINT("failures", w->failures));
+    w->failures = 0;
+}
+
 /* One watch line. Returns 0 to go on, 1 to end the watch (w->is_gone or w->why says why). */
 static int on_event(const char *line, size_t len, void *arg)
 {
@@ -265,8 +281,10 @@ static int on_event(const char *line, size_t len, void *arg)
         rc = 1;
     } else {
         wss_prom_counter_inc(w->events[ev.type]);
+        if (w->watch_events++ == 0)
+            mark_up(w);
         snprintf(w->rv, sizeof(w->rv), "%s", ev.resource_version);
-        forget_if_gone(w, &ev);
+        forget_if_gone(w, &ev, false);
     }
     free(ev.text);
     return rc;
@@ -286,14 +304,20 @@ static int watch_pods(struct pod_watch *w)
                                        .stop = &w->is_stopping};
     w->why[0] = '\0';
     w->is_gone = false;
-    char err[KUBE_CLIENT_ERR_LEN];
+    w->watch_events = 0;
+    char err[KUBE_CLIENT_ERR_LEN] = "out of memory";
     long code = path.is_failed
                     ? -1
                     : kube_client_watch(w->client, path.data, on_event, w, &o, err, sizeof(err));
     wss_strbuf_free(&path);
     if (w->why[0] != '\0')
         return -1;
-    if (code != 200) {
+    if (code == HTTP_GONE) {
+        /* refused outright as too old, as an ERROR event would have said: relist */
+        w->is_gone = true;
+        w->rv[0] = '\0';
+    }
+    if (code < 200 || code > 299) {
         snprintf(w->why, sizeof(w->why), "WATCH pods: %s", err);
         return -1;
     }
@@ -322,7 +346,6 @@ static void wait_or_stop(struct pod_watch *w, uint64_t delay_ms)
 static void *run(void *arg)
 {
     struct pod_watch *w = arg;
-    unsigned failures = 0;
     bool is_first_list = true;
     while (!atomic_load(&w->is_stopping)) {
         bool ok = true;
@@ -331,26 +354,31 @@ static void *run(void *arg)
                 wss_prom_counter_inc(w->relists);
             ok = list_pods(w) == 0;
             is_first_list = is_first_list && !ok;
+            if (ok)
+                wss_prom_gauge_set(w->up, 1);
         }
         if (ok) {
-            wss_prom_gauge_set(w->up, 1);
-            if (failures > 0)
-                WSS_INFO("the pod watch is back", WSS_KV_UINT("failures", failures));
-            failures = 0;
             ok = watch_pods(w) == 0;
+            if (ok)
+                mark_up(w);
             if (!ok && w->is_gone) {
                 WSS_INFO("pod watch: resourceVersion too old (410): relisting",
                          WSS_KV_STR("error", w->why));
-                continue;
+                if (w->watch_events > 0)
+                    continue; /* it had made progress: relist at once */
             }
         }
         if (ok || atomic_load(&w->is_stopping))
             continue;
+        /* Only a WATCH that got somewhere resets failures: a good LIST does not, so a WATCH
+         * refused again and again (a 500, a 410 straight after the LIST, RBAC that allows list
+         * but not watch) backs off further each time, as client-go's reflector does. */
         wss_prom_gauge_set(w->up, 0);
-        uint64_t delay = wss_backoff_ms(failures++, POD_WATCH_RETRY_BASE_MS, POD_WATCH_RETRY_CAP_MS,
-                                        WSS_BACKOFF_EQUAL, wss_rng_next(&w->rng));
+        uint64_t delay =
+            wss_backoff_ms(w->failures++, POD_WATCH_RETRY_BASE_MS, POD_WATCH_RETRY_CAP_MS,
+                           WSS_BACKOFF_EQUAL, wss_rng_next(&w->rng));
         WSS_WARN("pod watch failed; retrying", WSS_KV_STR("error", w->why),
-                 WSS_KV_UINT("failures", failures), WSS_KV_UINT("retry_ms", delay));
+                 WSS_KV_UINT("failures", w->failures), WSS_KV_UINT("retry_ms", delay));
         wait_or_stop(w, delay);
     }
     wss_prom_gauge_set(w->up, 0);

@@ -932,18 +932,29 @@ size_t store_count(struct store *st)
     return n;
 }
 
-bool store_forget(struct store *st, const char *uid, size_t uid_len)
+static bool forget(struct store *st, const char *uid, size_t uid_len, bool is_held_only)
 {
     struct entry *garbage = NULL;
     int64_t now = st->cfg.now_ms(st->cfg.clock_arg);
     if (pthread_rwlock_wrlock(&st->lock) != 0)
         return false;
-    store_gone_add(st->gone, uid, uid_len, now + st->gone_ms);
     struct entry *e = find_uid(st, hash_bytes(HASH_SEED, uid, uid_len), uid, uid_len);
+    if (e != NULL || !is_held_only)
+        store_gone_add(st->gone, uid, uid_len, now + st->gone_ms);
     if (e)
         unlink_entry(st, e, &garbage);
     unlock_dropping(st, garbage);
     return e != NULL;
+}
+
+bool store_forget(struct store *st, const char *uid, size_t uid_len)
+{
+    return forget(st, uid, uid_len, false);
+}
+
+bool store_forget_held(struct store *st, const char *uid, size_t uid_len)
+{
+    return forget(st, uid, uid_len, true);
 }
 
 uint64_t store_refused_gone(struct store *st)

@@ -154,6 +154,11 @@ size_t store_postings(struct store *st);
  * are remembered; past that the soonest to expire is forgotten first. Cannot fail. Thread-safe. */
 bool store_forget(struct store *st, const char *uid, size_t uid_len);
 
+/* store_forget for a pod that is only known to be finished, not to have just gone (a relist's
+ * Succeeded and Failed pods): remembers the UID only when a pod with it was held, so the many
+ * finished Job pods of a cluster do not crowd deleted pods out of the bounded memory. */
+bool store_forget_held(struct store *st, const char *uid, size_t uid_len);
+
 /* Reports refused so far because store_forget said their UID is gone. Thread-safe. */
 uint64_t store_refused_gone(struct store *st);
 

@@ -5,7 +5,8 @@
 #   from kubectl get --raw within seconds although --stale-after is 60s (only the watch can
 #   explain it); a late report for its UID does not bring it back (counted); a compacted history
 #   (410 Gone) makes it relist (counted) and it keeps working (a pod that turns Failed is
-#   dropped); its metrics pass promtool; without --pod-watch nothing of this happens and no pod
+#   dropped); a WATCH refused with 410 relists, one refused with 500 backs off further on each
+#   refusal and recovers; its metrics pass promtool; without --pod-watch nothing of this happens and no pod
 #   is LISTed.
 # Does not: test paging (the unit test of the LIST reader does) or RBAC.
 # Threads: n/a (one shell; the stand-in and the adapter in the background).
@@ -16,6 +17,7 @@ command -v promtool >/dev/null || wss_fail "promtool is not installed"
 make_pki
 PODS="$WSS_TMP/pods.json"
 # pods EXPIRE POD...: writes the stand-in's pod set at once (rename); POD is name:uid:phase.
+# WATCH_STATUS=N in the environment makes the stand-in refuse new WATCHes with a Status N.
 pods() {
   local expire=$1 p name uid phase items=()
   shift
@@ -24,7 +26,8 @@ pods() {
     items+=("$(jq -nc --arg n "$name" --arg u "$uid" --arg ph "$phase" \
       '{namespace: "ws", name: $n, uid: $u, phase: $ph}')")
   done
-  printf '%s\n' "${items[@]}" | jq -s --argjson e "$expire" '{pods: ., expire: $e}' >"$PODS.tmp"
+  printf '%s\n' "${items[@]}" | jq -s --argjson e "$expire" --argjson w "${WATCH_STATUS:-0}" \
+    '{pods: ., expire: $e, watch_status: $w}' >"$PODS.tmp"
   mv "$PODS.tmp" "$PODS"
 }
 pods 0 chat-a:uid-a:Running chat-b:uid-b:Running
@@ -84,6 +87,29 @@ wss_wait_until 10 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up a
 pods 1 chat-b:uid-b:Failed
 wss_wait_until 10 served_is "" || wss_fail "a Failed pod is still served after the relist: $(served)"
 metric_is wsscale_adapter_pod_watch_pods_dropped_total 2 || wss_fail "second drop not counted"
+
+# ---- a WATCH refused with 410 (as an etcd-backed apiserver does) relists, backing off ----
+# (raising "expire" ends the open watch; the stand-in refuses the new ones)
+relists=$(metric wsscale_adapter_pod_watch_relists_total)
+WATCH_STATUS=410 pods 2
+wss_wait_until 15 metric_at_least wsscale_adapter_pod_watch_relists_total $((${relists%.*} + 3)) ||
+  wss_fail "a WATCH refused with 410 did not relist: $(tail -n5 "$WSS_TMP/adapter.log")"
+wss_wait_until 15 grep -Eq 'pod watch failed; retrying.*HTTP 410.*failures=2' "$WSS_TMP/adapter.log" ||
+  wss_fail "no backoff between relists: $(grep 'retrying' "$WSS_TMP/adapter.log" | tail -n3)"
+pods 2
+wss_wait_until 20 grep -q 'the pod watch is back' "$WSS_TMP/adapter.log" ||
+  wss_fail "no recovery once the WATCH is allowed: $(tail -n3 "$WSS_TMP/adapter.log")"
+
+# ---- a WATCH refused again and again backs off further each time, then recovers ----
+WATCH_STATUS=500 pods 3
+wss_wait_until 20 grep -Eq 'pod watch failed; retrying.*HTTP 500.*failures=3' "$WSS_TMP/adapter.log" ||
+  wss_fail "failures do not grow while the WATCH is refused: $(grep 'retrying' "$WSS_TMP/adapter.log" | tail -n3)"
+metric_is wsscale_adapter_pod_watch_up 0 || wss_fail "up while the WATCH is refused"
+pods 3
+wss_wait_until 20 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up once the WATCH is allowed"
+wss_wait_until 20 [ "$(grep -c 'the pod watch is back' "$WSS_TMP/adapter.log")" -ge 2 ] ||
+  wss_fail "no log of the second recovery"
+
 # The pod watch's metrics, with every type and refusal counted by now, pass promtool.
 curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WSS_TMP/metrics.txt"
 promtool check metrics <"$WSS_TMP/metrics.txt" || wss_fail "promtool check metrics failed on the pod watch's metrics"

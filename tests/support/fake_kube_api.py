@@ -10,7 +10,8 @@
 # --pods: a file {"pods": [{"namespace", "name", "uid", "phase"}...], "expire": N} re-read every
 # 50 ms; a pod added, changed or gone becomes an ADDED / MODIFIED / DELETED event with the next
 # resourceVersion, and raising "expire" compacts history: open watches get the 410 ERROR event,
-# as do new ones from an older resourceVersion.
+# as do new ones from an older resourceVersion; a non-zero "watch_status" N refuses every new
+# WATCH outright with a Status of code N (an etcd-backed 410, a 500, RBAC's 403).
 # Threads: one thread per connection (ThreadingHTTPServer); the record file is under one lock.
 #
 # fake_kube_api.py --cert C --key K --client-ca CA --port-file F --record R.jsonl
@@ -39,7 +40,8 @@ MAX_WATCH_S = 300           # the longest timeoutSeconds honoured
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 413: "RequestEntityTooLarge", 415: "UnsupportedMediaType",
-           429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}
+           410: "Expired", 429: "TooManyRequests", 500: "InternalError",
+           503: "ServiceUnavailable"}
 
 
 def status_doc(code, message):
@@ -57,6 +59,7 @@ class Pods:
         self.rv = 1
         self.compacted = 0   # a watch from an older resourceVersion gets 410
         self.expire = 0      # the last "expire" seen in the file
+        self.watch_status = 0  # non-zero: new watches are refused with this code
         self.objects = {}    # uid -> pod object
         self.events = []     # (rv, type, object)
         self.last_text = None
@@ -102,6 +105,7 @@ class Pods:
                 obj["metadata"]["resourceVersion"] = str(self.rv)
                 obj["metadata"].setdefault("deletionTimestamp", "2026-11-28T00:10:00Z")
                 self.events.append((self.rv, "DELETED", obj))
+            self.watch_status = int(doc.get("watch_status", 0))
             expire = int(doc.get("expire", 0))
             if expire != self.expire:
                 self.expire = expire
@@ -307,6 +311,11 @@ class Handler(BaseHTTPRequestHandler):
                                  "items": items})
             return
         rv = int(q.get("resourceVersion") or 0)
+        if pods.watch_status:
+            code = pods.watch_status
+            self.send_json(code, status_doc(code, "too old resource version: %d (%d)" % (rv, pods.rv)
+                                            if code == 410 else "fake watch refusal %d" % code))
+            return
         deadline = time.monotonic() + min(int(q.get("timeoutSeconds") or MAX_WATCH_S),
                                           MAX_WATCH_S)
         bookmarks = q.get("allowWatchBookmarks") == "true"

@@ -978,6 +978,24 @@ static void forgotten_uid_is_dropped_and_refused_until_the_deadline(void **state
     store_free(st);
 }
 
+/* A relist's finished pods: only one held is dropped and remembered. */
+static void forget_held_remembers_only_a_held_uid(void **state)
+{
+    (void)state;
+    struct store *st = new_store(8, 5000);
+    struct store_apply_result res;
+    assert_int_equal(apply1(st, upd("chat-1", "u1", 7, 1, 42), &res), 0);
+    assert_true(store_forget_held(st, "u1", 2));
+    assert_int_equal(find(st, "chat-1").calls, 0);
+    assert_int_equal(apply1(st, upd("chat-1", "u1", 7, 2, 42), &res), 0);
+    assert_int_equal(res.ignored, 1);
+    assert_false(store_forget_held(st, "u2", 2)); /* a Job's pod that never reported */
+    assert_int_equal(apply1(st, upd("chat-2", "u2", 7, 1, 3), &res), 0);
+    assert_int_equal(res.stored, 1);
+    assert_int_equal(store_refused_gone(st), 1);
+    store_free(st);
+}
+
 static void gone_table_stays_bounded_and_keeps_the_newest(void **state)
 {
     (void)state;
@@ -1002,6 +1020,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forgotten_uid_is_dropped_and_refused_until_the_deadline),
+        cmocka_unit_test(forget_held_remembers_only_a_held_uid),
         cmocka_unit_test(gone_table_stays_bounded_and_keeps_the_newest),
         cmocka_unit_test(stores_a_pod_and_finds_it_by_namespace_and_name),
         cmocka_unit_test(copies_labels_so_the_callers_buffer_may_change),
