@@ -297,14 +297,23 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return atomic_load((const atomic_bool *)arg) ? 1 : 0;
 }
 
-/* One call: POST with body, or GET when body is NULL; stop (may be NULL) ends it early. */
+/* What a call may add to the plain POST or GET. */
+struct request_opts {
+    const atomic_bool *stop; /* NULL, or ends the call early */
+    size_t max_reply;        /* 0: KUBE_CLIENT_MAX_REPLY */
+    long too_large;          /* returned for a reply over max_reply */
+};
+
+/* One call: POST with body, or GET when body is NULL. */
 static long request(struct kube_client *c, const char *path, const char *body,
-                    const atomic_bool *stop, char **reply, char *err, size_t errlen)
+                    const struct request_opts *ro, char **reply, char *err, size_t errlen)
 {
+    const atomic_bool *stop = ro->stop;
+    size_t max_reply = ro->max_reply > 0 ? ro->max_reply : KUBE_CLIENT_MAX_REPLY;
     const char *method = body != NULL ? "POST" : "GET";
     *reply = NULL;
     struct wss_strbuf url = {0}, auth = {0}, out;
-    wss_strbuf_init(&out, KUBE_CLIENT_MAX_REPLY);
+    wss_strbuf_init(&out, max_reply);
     struct curl_slist *headers = NULL;
     long code = -1;
     CURL *h = NULL;
@@ -364,13 +373,15 @@ static long request(struct kube_client *c, const char *path, const char *body,
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
     if (rc != CURLE_OK) {
-        if (rc == CURLE_WRITE_ERROR && out.is_failed)
-            snprintf(err, errlen, "%s %s: reply larger than %d bytes", method, url.data,
-                     KUBE_CLIENT_MAX_REPLY);
-        else if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && atomic_load(stop))
+        if (rc == CURLE_WRITE_ERROR && out.is_failed) {
+            snprintf(err, errlen, "%s %s: reply larger than %zu bytes", method, url.data,
+                     max_reply);
+            code = ro->too_large;
+        } else if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && atomic_load(stop)) {
             snprintf(err, errlen, "%s %s: stopped", method, url.data);
-        else
+        } else {
             describe_curl_error(h, rc, method, url.data, curl_err, err, errlen);
+        }
         /* a handle that failed mid-transfer starts afresh next time */
         curl_easy_cleanup(h);
         h = NULL;
@@ -398,19 +409,24 @@ done:
 long kube_client_post_json(struct kube_client *c, const char *path, const char *body, char **reply,
                            char *err, size_t errlen)
 {
-    return request(c, path, body, NULL, reply, err, errlen);
+    const struct request_opts ro = {.too_large = -1};
+    return request(c, path, body, &ro, reply, err, errlen);
 }
 
 long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
                           size_t errlen)
 {
-    return request(c, path, NULL, NULL, reply, err, errlen);
+    const struct request_opts ro = {.too_large = -1};
+    return request(c, path, NULL, &ro, reply, err, errlen);
 }
 
 long kube_client_get_json_stoppable(struct kube_client *c, const char *path,
-                                    const atomic_bool *stop, char **reply, char *err, size_t errlen)
+                                    const atomic_bool *stop, size_t max_reply, char **reply,
+                                    char *err, size_t errlen)
 {
-    return request(c, path, NULL, stop, reply, err, errlen);
+    const struct request_opts ro = {
+        .stop = stop, .max_reply = max_reply, .too_large = KUBE_CLIENT_TOO_LARGE};
+    return request(c, path, NULL, &ro, reply, err, errlen);
 }
 
 /* What a watch's write callback carries between calls. */

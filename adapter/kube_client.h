@@ -46,11 +46,16 @@ long kube_client_post_json(struct kube_client *c, const char *path, const char *
 long kube_client_get_json(struct kube_client *c, const char *path, char **reply, char *err,
                           size_t errlen);
 
-/* kube_client_get_json that also ends, within about a second, once *stop (borrowed) is true:
- * -1 with err "GET <url>: stopped". For a long LIST that must not hold up a shutdown. */
+/* What kube_client_get_json_stoppable returns for a reply over its max_reply. */
+#define KUBE_CLIENT_TOO_LARGE (-2)
+
+/* kube_client_get_json for a LIST page: it also ends, within about a second, once *stop
+ * (borrowed) is true (-1 with err "GET <url>: stopped"), so a long LIST does not hold up a
+ * shutdown; and a reply over max_reply bytes (0: KUBE_CLIENT_MAX_REPLY) returns
+ * KUBE_CLIENT_TOO_LARGE with err, so the caller can ask for smaller pages. Thread-safe. */
 long kube_client_get_json_stoppable(struct kube_client *c, const char *path,
-                                    const atomic_bool *stop, char **reply, char *err,
-                                    size_t errlen);
+                                    const atomic_bool *stop, size_t max_reply, char **reply,
+                                    char *err, size_t errlen);
 
 /* Gets each complete line of a watch stream (the newline and a trailing CR removed; not
  * NUL-terminated; empty lines skipped). Returns 0 to go on, non-zero to end the watch. */

@@ -208,24 +208,34 @@ static int read_page(struct pod_watch *w, const char *reply, bool is_first, char
     return rc;
 }
 
-/* LISTs every page; sets w->rv to the first page's resourceVersion. 0, or -1 with w->why. */
+/* LISTs every page; sets w->rv to the first page's resourceVersion. A page over
+ * POD_EVENT_MAX_LIST (large pods: injected sidecars, big annotations) is asked for again with half
+ * the limit, down to one pod. 0, or -1 with w->why. */
 static int list_pods(struct pod_watch *w)
 {
     char token[PATH_MAX_BYTES] = "", rv[POD_EVENT_RV_MAX + 1] = "";
     size_t pages = 0;
-    do {
+    int limit = POD_WATCH_LIST_PAGE;
+    while (!atomic_load(&w->is_stopping)) {
         struct wss_strbuf path = {0};
-        wss_strbuf_printf(&path, "/api/v1/pods?limit=%d", POD_WATCH_LIST_PAGE);
+        wss_strbuf_printf(&path, "/api/v1/pods?limit=%d", limit);
         if (token[0] != '\0') {
             wss_strbuf_puts(&path, "&continue=");
             append_escaped(&path, token);
         }
         char *reply = NULL, why[KUBE_CLIENT_ERR_LEN] = "out of memory";
-        long code = path.is_failed
-                        ? -1
-                        : kube_client_get_json_stoppable(w->client, path.data, &w->is_stopping,
-                                                         &reply, why, sizeof(why));
+        long code =
+            path.is_failed
+                ? -1
+                : kube_client_get_json_stoppable(w->client, path.data, &w->is_stopping,
+                                                 POD_EVENT_MAX_LIST, &reply, why, sizeof(why));
         wss_strbuf_free(&path);
+        if (code == KUBE_CLIENT_TOO_LARGE && limit > 1) {
+            limit /= 2;
+            WSS_WARN("LIST pods: page too large; asking for fewer pods", WSS_KV_STR("error", why),
+                     WSS_KV_INT("limit", limit));
+            continue; /* the same page again (token unchanged) */
+        }
         int rc = -1;
         if (code < 0)
             snprintf(w->why, sizeof(w->why), "LIST pods: %s", why);
@@ -237,7 +247,9 @@ static int list_pods(struct pod_watch *w)
         free(reply);
         if (rc != 0)
             return -1;
-    } while (token[0] != '\0' && !atomic_load(&w->is_stopping));
+        if (token[0] == '\0')
+            break;
+    }
     if (atomic_load(&w->is_stopping)) {
         snprintf(w->why, sizeof(w->why), "LIST pods: stopped");
         return -1;

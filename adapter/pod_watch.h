@@ -17,8 +17,8 @@
 #include "store.h"
 #include "wsscale/prom.h"
 
-#define POD_WATCH_ERR_LEN         1024  /* room for one error line, NUL included */
-#define POD_WATCH_LIST_PAGE       50    /* pods per LIST page: 50 large pods fit the 1 MiB cap */
+#define POD_WATCH_ERR_LEN         1024 /* room for one error line, NUL included */
+#define POD_WATCH_LIST_PAGE       50   /* pods per LIST page; halved while a page is over the cap */
 #define POD_WATCH_LIST_TIMEOUT_MS 30000 /* bound of one LIST page */
 #define POD_WATCH_TIMEOUT_S       240   /* timeoutSeconds of one WATCH; the server ends it */
 #define POD_WATCH_IDLE_SLACK_MS   60000 /* a WATCH silent this long past its timeout is dead */

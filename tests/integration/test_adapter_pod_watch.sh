@@ -17,14 +17,15 @@ command -v promtool >/dev/null || wss_fail "promtool is not installed"
 make_pki
 PODS="$WSS_TMP/pods.json"
 # pods EXPIRE POD...: writes the stand-in's pod set at once (rename); POD is name:uid:phase.
-# WATCH_STATUS=N in the environment makes the stand-in refuse new WATCHes with a Status N.
+# WATCH_STATUS=N in the environment makes the stand-in refuse new WATCHes with a Status N;
+# PAD=N gives every pod an annotation of N bytes.
 pods() {
   local expire=$1 p name uid phase items=()
   shift
   for p in "$@"; do
     IFS=: read -r name uid phase <<<"$p"
-    items+=("$(jq -nc --arg n "$name" --arg u "$uid" --arg ph "$phase" \
-      '{namespace: "ws", name: $n, uid: $u, phase: $ph}')")
+    items+=("$(jq -nc --arg n "$name" --arg u "$uid" --arg ph "$phase" --argjson pad "${PAD:-0}" \
+      '{namespace: "ws", name: $n, uid: $u, phase: $ph, annotation_bytes: $pad}')")
   done
   printf '%s\n' "${items[@]}" | jq -s --argjson e "$expire" --argjson w "${WATCH_STATUS:-0}" \
     '{pods: ., expire: $e, watch_status: $w}' >"$PODS.tmp"
@@ -109,6 +110,16 @@ pods 3
 wss_wait_until 20 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up once the WATCH is allowed"
 wss_wait_until 20 [ "$(grep -c 'the pod watch is back' "$WSS_TMP/adapter.log")" -ge 2 ] ||
   wss_fail "no log of the second recovery"
+
+# ---- pods too large for one LIST page (4 x 1.4 MB): the LIST asks for fewer at a time ----
+PAD=1400000 pods 4 big-1:uid-x1:Running big-2:uid-x2:Running big-3:uid-x3:Running big-4:uid-x4:Running
+wss_wait_until 30 grep -Eq 'listed pods.*pages=[2-9]' "$WSS_TMP/adapter.log" ||
+  wss_fail "no paged relist of large pods: $(tail -n3 "$WSS_TMP/adapter.log" | cut -c1-300)"
+grep -q 'LIST pods: page too large; asking for fewer pods' "$WSS_TMP/adapter.log" ||
+  wss_fail "no log of the smaller pages"
+jq -se 'any(.[]; .path == "/api/v1/pods" and (.query | test("^limit=(1|3|6|12|25)$|^limit=(1|3|6|12|25)&")))' \
+  "$WSS_TMP/kube.jsonl" >/dev/null || wss_fail "no LIST with a smaller limit"
+wss_wait_until 10 metric_is wsscale_adapter_pod_watch_up 1 || wss_fail "not up after the large relist"
 
 # The pod watch's metrics, with every type and refusal counted by now, pass promtool.
 curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WSS_TMP/metrics.txt"

@@ -7,7 +7,8 @@
 # Does not: implement RBAC, JWTs or any other API; answers come from the --tokens / --sar-rules
 # files, the ConfigMap from --configmap (re-read on every GET, so a test can rotate it; a
 # file holding a Status document is answered with that Status and its code), and the pods from
-# --pods: a file {"pods": [{"namespace", "name", "uid", "phase"}...], "expire": N} re-read every
+# --pods: a file {"pods": [{"namespace", "name", "uid", "phase"[, "annotation_bytes"]}...],
+# "expire": N} re-read every
 # 50 ms; a pod added, changed or gone becomes an ADDED / MODIFIED / DELETED event with the next
 # resourceVersion, and raising "expire" compacts history: open watches get the 410 ERROR event,
 # as do new ones from an older resourceVersion; a non-zero "watch_status" N refuses every new
@@ -69,6 +70,8 @@ class Pods:
                 "uid": p["uid"], "resourceVersion": str(rv),
                 "creationTimestamp": "2026-11-28T00:00:00Z",
                 "labels": p.get("labels") or {}}
+        if p.get("annotation_bytes"):  # a large pod, as injected sidecars make them
+            meta["annotations"] = {"example.com/pad": "x" * int(p["annotation_bytes"])}
         if deleting or p.get("deleting"):
             meta["deletionTimestamp"] = "2026-11-28T00:10:00Z"
             meta["deletionGracePeriodSeconds"] = 0

@@ -375,8 +375,8 @@ static void stoppable_get_ends_soon_after_the_stop_flag(void **state)
     assert_int_equal(pthread_create(&t, NULL, set_stop_later, &d), 0);
     char *reply = NULL;
     long long t0 = wss_wait_now_ms();
-    assert_int_equal(kube_client_get_json_stoppable(c, "/api/v1/pods?limit=500", &stop, &reply, err,
-                                                    sizeof(err)),
+    assert_int_equal(kube_client_get_json_stoppable(c, "/api/v1/pods?limit=500", &stop, 0, &reply,
+                                                    err, sizeof(err)),
                      -1);
     long long took = wss_wait_now_ms() - t0;
     pthread_join(t, NULL);
