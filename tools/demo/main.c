@@ -6,10 +6,12 @@
  * Threads: main's thread; the front runs its own; SIGINT/SIGTERM only set a flag. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "adapter_run.h"
 #include "announce.h"
@@ -57,8 +59,24 @@ static void bin_path(char *out, const char *dir, const char *rel)
     snprintf(out, PATH_LEN, "%.200s/%s", dir, rel);
 }
 
+/* Opens /dev/null onto any of fds 0-2 closed at start, so no descriptor the demo opens later
+ * lands there (a child's dup2 onto 0-2 would clobber it). */
+static void fill_std_fds(void)
+{
+    for (int i = 0; i < 3; i++) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd < 0)
+            return;
+        if (fd > 2) {
+            close(fd);
+            return;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    fill_std_fds();
     int rc = 2;
     const struct demo_options *o = options_parse(argc, argv, &rc);
     if (o == NULL)

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,10 @@
 #define ARG_LEN 512
 /* Suffix length of generated pod names, as a ReplicaSet's. */
 #define NAME_SUFFIX_LEN 5
+/* Names drawn before giving up on a free one (with 64 pods, 2 tries are almost never needed). */
+#define NAME_TRIES 16
+/* Past its drain (--drain-delay + --drain-seconds), what a deleted pod still runs is killed. */
+#define KILL_SLACK_MS 5000
 /* The ports every pod uses in a namespace of its own, as the example Deployment's containers. */
 #define POD_SERVER_PORT  8080
 #define POD_SIDECAR_PORT 9102
@@ -36,6 +41,7 @@ struct pod {
     struct pod_info info;
     char uid[40], shm[PODS_NAME_LEN + 32];
     pid_t server_pid, sidecar_pid; /* 0 once reaped */
+    int64_t kill_at_ms;            /* monotonic: SIGKILL for what still runs (Deleting only) */
     struct wss_counter_reader counter;
     struct pod_sandbox sandbox; /* netns_fd -1 without a pod network */
 };
@@ -162,6 +168,14 @@ static pid_t start_sidecar(const struct pods_config *c, struct pod *pod, const c
     return proc_spawn_in(argv, env, log, NULL, pod->sandbox.netns_fd);
 }
 
+static struct pod *find(struct pods *p, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->pods[i].info.name, name) == 0)
+            return &p->pods[i];
+    return NULL;
+}
+
 int pods_add(struct pods *p, char *err)
 {
     const struct pods_config *c = p->cfg;
@@ -174,7 +188,16 @@ int pods_add(struct pods *p, char *err)
     pod->sandbox.netns_fd = -1;
     /* Built in locals: the compiler cannot tell the fields of *pod apart for restrict. */
     char name[PODS_NAME_LEN], shm[sizeof(pod->shm)];
-    make_name(&p->rng, c->app, name, sizeof(name));
+    /* Pods are found by name: a name in use is drawn again (27^5 names, so this is rare). */
+    for (int tries = 0; tries < NAME_TRIES; tries++) {
+        make_name(&p->rng, c->app, name, sizeof(name));
+        if (find(p, name) == NULL)
+            break;
+    }
+    if (find(p, name) != NULL) {
+        snprintf(err, PODS_ERR_LEN, "no free pod name after %d tries", NAME_TRIES);
+        return -1;
+    }
     make_uid(&p->rng, pod->uid, sizeof(pod->uid));
     snprintf(shm, sizeof(shm), "/wsscale-demo-%d-%s", (int)getpid(), name);
     memcpy(pod->info.name, name, sizeof(name));
@@ -210,6 +233,8 @@ int pods_add(struct pods *p, char *err)
     if (pod->sidecar_pid < 0) {
         snprintf(err, PODS_ERR_LEN, "%.100s: %s", c->sidecar_bin, strerror(-pod->sidecar_pid));
         proc_stop(pod->server_pid, 0);
+        wss_counter_reader_close(&pod->counter);
+        wss_counter_unlink(shm);
         release_sandbox(c, pod);
         return -1;
     }
@@ -218,12 +243,16 @@ int pods_add(struct pods *p, char *err)
     return (int)p->n++;
 }
 
-static struct pod *find(struct pods *p, const char *name)
+/* SIGTERM now, SIGKILL at the end of the grace period, as the kubelet does. */
+static void terminate(const struct pods_config *c, struct pod *pod)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->pods[i].info.name, name) == 0)
-            return &p->pods[i];
-    return NULL;
+    pod->info.phase = POD_DELETING;
+    pod->kill_at_ms =
+        wss_clock_mono_ms() + c->drain_delay_ms + c->drain_seconds * 1000 + KILL_SLACK_MS;
+    if (pod->server_pid > 0)
+        kill(pod->server_pid, SIGTERM);
+    if (pod->sidecar_pid > 0)
+        kill(pod->sidecar_pid, SIGTERM);
 }
 
 int pods_delete(struct pods *p, const char *name)
@@ -231,11 +260,7 @@ int pods_delete(struct pods *p, const char *name)
     struct pod *pod = find(p, name);
     if (pod == NULL || pod->info.phase == POD_DELETING)
         return -ENOENT;
-    pod->info.phase = POD_DELETING;
-    if (pod->server_pid > 0)
-        kill(pod->server_pid, SIGTERM);
-    if (pod->sidecar_pid > 0)
-        kill(pod->sidecar_pid, SIGTERM);
+    terminate(p->cfg, pod);
     return 0;
 }
 
@@ -281,8 +306,15 @@ int pods_tick(struct pods *p)
             pod->info.ready_ms = wss_clock_mono_ms();
             changed++;
         } else if (pod->info.phase != POD_DELETING && pod->server_pid == 0) {
-            pods_delete(p, pod->info.name);
+            terminate(p->cfg, pod);
             changed++;
+        }
+        if (pod->info.phase == POD_DELETING && wss_clock_mono_ms() >= pod->kill_at_ms) {
+            if (pod->server_pid > 0)
+                kill(pod->server_pid, SIGKILL);
+            if (pod->sidecar_pid > 0)
+                kill(pod->sidecar_pid, SIGKILL);
+            pod->kill_at_ms = INT64_MAX;
         }
         if (pod->info.phase == POD_DELETING && pod->server_pid == 0 && pod->sidecar_pid == 0) {
             wss_counter_reader_close(&pod->counter);

@@ -61,7 +61,9 @@ struct pods *pods_create(const struct pods_config *cfg);
 /* Starts one pod (Pending). Returns its index, or -1 with the reason in err (PODS_ERR_LEN). */
 int pods_add(struct pods *p, char *err);
 
-/* Deletes the pod named name: SIGTERM to server and sidecar, phase Deleting. 0, or -ENOENT. */
+/* Deletes the pod named name: SIGTERM to server and sidecar, phase Deleting; pods_tick sends
+ * SIGKILL to what still runs past --drain-delay + --drain-seconds + 5 s, as the kubelet does at
+ * the end of the grace period. 0, or -ENOENT. */
 int pods_delete(struct pods *p, const char *name);
 
 /* Moves Pending pods whose /readyz answers 200 to Running, reaps exited processes and forgets
