@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* kube_client.c: JSON POSTs and GETs to the Kubernetes API over libcurl easy handles kept in a
- * small pool, so connections stay alive between reviews. Does not: retry, follow redirects, use
- * proxies from the environment, or read the JSON. Threads: any number of callers; the pool is under
- * c->lock, a borrowed handle is the caller's. */
+/* kube_client.c: the client (its credentials and options), and JSON POSTs and GETs to the
+ * Kubernetes API over libcurl easy handles kept in a small pool, so connections stay alive
+ * between reviews. Does not: retry, follow redirects, use proxies from the environment, read the
+ * JSON, or stream (kube_watch.c does). Threads: any number of callers; the pool is under c->lock,
+ * a borrowed handle is the caller's. */
 #include "kube_client.h"
+#include "kube_client_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,30 +19,13 @@
 
 #include <curl/curl.h>
 
-#include "wsscale/clock.h"
 #include "wsscale/file_read.h"
 #include "wsscale/strbuf.h"
 
-#define KUBE_CLIENT_POOL_SIZE  8           /* idle handles (connections) kept */
 #define KUBE_CLIENT_TOKEN_MAX  (64 * 1024) /* bytes of a token file */
 #define KUBE_CLIENT_COPY_MAX   (1024 * 1024)
 #define KUBE_CLIENT_USER_AGENT "wsscale-adapter"
 #define KUBE_CLIENT_SCRATCH    "wsscale-kube-client.XXXXXX"
-
-struct kube_client {
-    char *server;      /* owned */
-    char *ca_file;     /* owned; NULL = the system pool */
-    char *cert_file;   /* owned */
-    char *key_file;    /* owned */
-    char *token;       /* owned */
-    char *token_file;  /* owned; re-read on each call */
-    char *scratch_dir; /* owned copies of cfg's scratch files; removed on free */
-    bool is_insecure;
-    long timeout_ms;
-    pthread_mutex_t lock;
-    CURL *idle[KUBE_CLIENT_POOL_SIZE]; /* under lock */
-    size_t nidle;                      /* under lock */
-};
 
 static char *dup_or_null(const char *s, bool *oom)
 {
@@ -176,7 +161,7 @@ void kube_client_free(struct kube_client *c)
 }
 
 /* The options that never change for a handle. */
-static CURL *new_handle(struct kube_client *c)
+CURL *kube_client__new_handle(struct kube_client *c)
 {
     CURL *h = curl_easy_init();
     if (h == NULL)
@@ -214,7 +199,7 @@ static CURL *borrow(struct kube_client *c)
             h = c->idle[--c->nidle];
         pthread_mutex_unlock(&c->lock);
     }
-    return h != NULL ? h : new_handle(c);
+    return h != NULL ? h : kube_client__new_handle(c);
 }
 
 static void give_back(struct kube_client *c, CURL *h)
@@ -274,9 +259,41 @@ static int bearer_header(struct kube_client *c, struct wss_strbuf *hdr, char *er
     return 0;
 }
 
-/* curl's text, and the system's reason when curl left it out ("Couldn't connect to server"). */
-static void describe_curl_error(CURL *h, CURLcode rc, const char *method, const char *url,
-                                const char *curl_err, char *err, size_t errlen)
+struct curl_slist *kube_client__headers(struct kube_client *c, const char *method, const char *url,
+                                        const char *const *extra, char *err, size_t errlen)
+{
+    struct wss_strbuf auth = {0};
+    char why[KUBE_CLIENT_ERR_LEN];
+    if (bearer_header(c, &auth, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "%s %s: %s", method, url, why);
+        return NULL;
+    }
+    struct curl_slist *headers = NULL;
+    bool is_failed = auth.is_failed;
+    for (size_t i = 0; extra != NULL && extra[i] != NULL && !is_failed; i++) {
+        struct curl_slist *grown = curl_slist_append(headers, extra[i]);
+        is_failed = grown == NULL;
+        headers = grown != NULL ? grown : headers;
+    }
+    const char *lines[] = {"Accept: application/json", auth.data};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && !is_failed; i++) {
+        if (lines[i] == NULL)
+            continue; /* no credentials but the client certificate */
+        struct curl_slist *grown = curl_slist_append(headers, lines[i]);
+        is_failed = grown == NULL;
+        headers = grown != NULL ? grown : headers;
+    }
+    wss_strbuf_free(&auth);
+    if (is_failed) {
+        curl_slist_free_all(headers);
+        snprintf(err, errlen, "%s %s: out of memory", method, url);
+        return NULL;
+    }
+    return headers;
+}
+
+void kube_client__describe_curl_error(CURL *h, CURLcode rc, const char *method, const char *url,
+                                      const char *curl_err, char *err, size_t errlen)
 {
     const char *what = curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc);
     long os_errno = 0;
@@ -312,7 +329,7 @@ static long request(struct kube_client *c, const char *path, const char *body,
     size_t max_reply = ro->max_reply > 0 ? ro->max_reply : KUBE_CLIENT_MAX_REPLY;
     const char *method = body != NULL ? "POST" : "GET";
     *reply = NULL;
-    struct wss_strbuf url = {0}, auth = {0}, out;
+    struct wss_strbuf url = {0}, out;
     wss_strbuf_init(&out, max_reply);
     struct curl_slist *headers = NULL;
     long code = -1;
@@ -324,23 +341,10 @@ static long request(struct kube_client *c, const char *path, const char *body,
         snprintf(err, errlen, "%s %s%s: out of memory", method, c->server, path);
         goto done;
     }
-    char why[KUBE_CLIENT_ERR_LEN];
-    if (bearer_header(c, &auth, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "%s %s: %s", method, url.data, why);
+    /* (no "Expect: 100-continue": a review is small) */
+    const char *extra[] = {"Expect:", body != NULL ? "Content-Type: application/json" : NULL, NULL};
+    if ((headers = kube_client__headers(c, method, url.data, extra, err, errlen)) == NULL)
         goto done;
-    }
-    const char *lines[] = {body != NULL ? "Content-Type: application/json" : NULL,
-                           "Accept: application/json", "Expect:", auth.data};
-    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        if (lines[i] == NULL)
-            continue;
-        struct curl_slist *grown = curl_slist_append(headers, lines[i]);
-        if (grown == NULL || auth.is_failed) {
-            snprintf(err, errlen, "%s %s: out of memory", method, url.data);
-            goto done;
-        }
-        headers = grown;
-    }
     h = borrow(c);
     if (h == NULL) {
         snprintf(err, errlen, "%s %s: curl_easy_init failed", method, url.data);
@@ -380,7 +384,7 @@ static long request(struct kube_client *c, const char *path, const char *body,
         } else if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && atomic_load(stop)) {
             snprintf(err, errlen, "%s %s: stopped", method, url.data);
         } else {
-            describe_curl_error(h, rc, method, url.data, curl_err, err, errlen);
+            kube_client__describe_curl_error(h, rc, method, url.data, curl_err, err, errlen);
         }
         /* a handle that failed mid-transfer starts afresh next time */
         curl_easy_cleanup(h);
@@ -401,7 +405,6 @@ done:
         give_back(c, h);
     curl_slist_free_all(headers);
     wss_strbuf_free(&url);
-    wss_strbuf_free(&auth);
     wss_strbuf_free(&out);
     return code;
 }
@@ -427,185 +430,4 @@ long kube_client_get_json_stoppable(struct kube_client *c, const char *path,
     const struct request_opts ro = {
         .stop = stop, .max_reply = max_reply, .too_large = KUBE_CLIENT_TOO_LARGE};
     return request(c, path, NULL, &ro, reply, err, errlen);
-}
-
-/* What a watch's write callback carries between calls. */
-struct watch_state {
-    CURL *h;
-    kube_client_line_cb cb;
-    void *arg;
-    long code;              /* 0 until the first body bytes */
-    struct wss_strbuf line; /* the line so far; capped at max_line */
-    struct wss_strbuf body; /* a non-2xx reply's first bytes */
-    int64_t last_data_ms;   /* monotonic; any byte of the body resets the idle timer */
-    bool is_too_long, is_ended_by_cb;
-};
-
-static int deliver(struct watch_state *ws, const char *line, size_t len)
-{
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
-    if (len == 0)
-        return 0;
-    if (ws->cb(line, len, ws->arg) != 0) {
-        ws->is_ended_by_cb = true;
-        return -1;
-    }
-    return 0;
-}
-
-static size_t on_watch_body(char *data, size_t size, size_t n, void *arg)
-{
-    struct watch_state *ws = arg;
-    size_t total = size * n;
-    ws->last_data_ms = wss_clock_mono_ms();
-    if (ws->code == 0)
-        curl_easy_getinfo(ws->h, CURLINFO_RESPONSE_CODE, &ws->code);
-    if (ws->code < 200 || ws->code > 299) {
-        size_t room = KUBE_CLIENT_WATCH_ERR_BODY - ws->body.len;
-        wss_strbuf_append(&ws->body, data, total < room ? total : room);
-        return total;
-    }
-    size_t at = 0;
-    while (at < total) {
-        const char *nl = memchr(data + at, '\n', total - at);
-        size_t seg = nl != NULL ? (size_t)(nl - (data + at)) : total - at;
-        if (nl != NULL && ws->line.len == 0) {
-            /* a whole line in this chunk: no copy */
-            if (seg > ws->line.max_len) {
-                ws->is_too_long = true;
-                return 0;
-            }
-            if (deliver(ws, data + at, seg) != 0)
-                return 0;
-        } else {
-            if (wss_strbuf_append(&ws->line, data + at, seg) != 0) {
-                ws->is_too_long = true;
-                return 0;
-            }
-            if (nl != NULL) {
-                int rc = deliver(ws, ws->line.data, ws->line.len);
-                wss_strbuf_reset(&ws->line);
-                if (rc != 0)
-                    return 0;
-            }
-        }
-        at += seg + (nl != NULL ? 1 : 0);
-    }
-    return total;
-}
-
-/* Runs h to its end on a multi handle, checking stop and the idle timer between polls. Returns
- * curl's result, or CURLE_ABORTED_BY_CALLBACK with *why set when stopped or idle. */
-static CURLcode run_watch(CURL *h, struct watch_state *ws, const struct kube_client_watch_opts *o,
-                          int64_t idle_ms, const char **why)
-{
-    CURLM *m = curl_multi_init();
-    if (m == NULL || curl_multi_add_handle(m, h) != CURLM_OK) {
-        curl_multi_cleanup(m);
-        *why = "curl_multi_init failed";
-        return CURLE_FAILED_INIT;
-    }
-    CURLcode rc = CURLE_OK;
-    int running = 1;
-    ws->last_data_ms = wss_clock_mono_ms();
-    while (running) {
-        if (curl_multi_perform(m, &running) != CURLM_OK) {
-            rc = CURLE_FAILED_INIT;
-            *why = "curl_multi_perform failed";
-            break;
-        }
-        if (!running)
-            break;
-        if (o->stop != NULL && atomic_load(o->stop)) {
-            rc = CURLE_ABORTED_BY_CALLBACK;
-            *why = "stopped";
-            break;
-        }
-        if (wss_clock_mono_ms() - ws->last_data_ms > idle_ms) {
-            rc = CURLE_ABORTED_BY_CALLBACK;
-            *why = "no data within the idle timeout";
-            break;
-        }
-        curl_multi_poll(m, NULL, 0, KUBE_CLIENT_WATCH_POLL_MS, NULL);
-    }
-    if (running == 0) {
-        int left = 0;
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &left)) != NULL)
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == h)
-                rc = msg->data.result;
-    }
-    curl_multi_remove_handle(m, h);
-    curl_multi_cleanup(m);
-    return rc;
-}
-
-long kube_client_watch(struct kube_client *c, const char *path, kube_client_line_cb cb, void *arg,
-                       const struct kube_client_watch_opts *opts, char *err, size_t errlen)
-{
-    struct kube_client_watch_opts o = opts != NULL ? *opts : (struct kube_client_watch_opts){0};
-    int64_t idle_ms = o.idle_timeout_ms > 0 ? o.idle_timeout_ms : KUBE_CLIENT_WATCH_IDLE_MS;
-    struct watch_state ws = {.cb = cb, .arg = arg};
-    wss_strbuf_init(&ws.line, o.max_line > 0 ? o.max_line : KUBE_CLIENT_WATCH_MAX_LINE);
-    wss_strbuf_init(&ws.body, KUBE_CLIENT_WATCH_ERR_BODY);
-    struct wss_strbuf url = {0}, auth = {0};
-    struct curl_slist *headers = NULL;
-    char curl_err[CURL_ERROR_SIZE] = "", why[KUBE_CLIENT_ERR_LEN];
-    long code = -1;
-    CURL *h = NULL;
-
-    wss_strbuf_printf(&url, "%s%s", c->server, path);
-    if (url.is_failed) {
-        snprintf(err, errlen, "GET %s%s: out of memory", c->server, path);
-        goto done;
-    }
-    if (bearer_header(c, &auth, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "GET %s: %s", url.data, why);
-        goto done;
-    }
-    const char *lines[] = {"Accept: application/json", auth.data};
-    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        struct curl_slist *grown =
-            lines[i] != NULL ? curl_slist_append(headers, lines[i]) : headers;
-        if (grown == NULL || auth.is_failed) {
-            snprintf(err, errlen, "GET %s: out of memory", url.data);
-            goto done;
-        }
-        headers = grown;
-    }
-    if ((h = ws.h = new_handle(c)) == NULL) {
-        snprintf(err, errlen, "GET %s: curl_easy_init failed", url.data);
-        goto done;
-    }
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_URL, url.data);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_watch_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &ws);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-    const char *stop_why = NULL;
-    CURLcode rc = run_watch(h, &ws, &o, idle_ms, &stop_why);
-    if (ws.is_ended_by_cb || rc == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-        if (code < 200 || code > 299)
-            snprintf(err, errlen, "GET %s: HTTP %ld: %s", url.data, code,
-                     ws.body.data != NULL ? ws.body.data : "");
-    } else if (ws.is_too_long) {
-        snprintf(err, errlen, "GET %s: a line longer than %zu bytes", url.data, ws.line.max_len);
-    } else if (stop_why != NULL) {
-        snprintf(err, errlen, "GET %s: %s", url.data, stop_why);
-    } else {
-        describe_curl_error(h, rc, "GET", url.data, curl_err, err, errlen);
-    }
-done:
-    if (h != NULL)
-        curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
-    wss_strbuf_free(&url);
-    wss_strbuf_free(&auth);
-    wss_strbuf_free(&ws.line);
-    wss_strbuf_free(&ws.body);
-    return code;
 }
