@@ -15,11 +15,9 @@
 #include "wsscale/parse.h"
 
 #define POD_EVENT_MAX_LINE (2 * 1024 * 1024) /* bytes of one watch event (objects < 1.5 MiB) */
-#define POD_EVENT_MAX_LIST                                                                         \
-    (4 * 1024 * 1024)         /* bytes of one LIST page (the reply cap asked for)                  \
-                               */
-#define POD_EVENT_UID_MAX 64  /* bytes of a UID (Kubernetes writes 36) */
-#define POD_EVENT_RV_MAX  128 /* bytes of a resourceVersion (etcd writes ~10) */
+#define POD_EVENT_MAX_LIST (4 * 1024 * 1024) /* bytes of one LIST page (the cap asked for) */
+#define POD_EVENT_UID_MAX  64                /* bytes of a UID (Kubernetes writes 36) */
+#define POD_EVENT_RV_MAX   128               /* bytes of a resourceVersion (etcd writes ~10) */
 
 enum pod_event_type {
     POD_EVENT_ADDED = 1,
