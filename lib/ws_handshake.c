@@ -60,6 +60,24 @@ static bool is_b64(unsigned char c)
 }
 
 /* method SP request-target SP HTTP-version, in line[0..n). */
+
+/* The length of "http://authority" (or https, ws, wss; scheme case-insensitive) at the start of an
+ * absolute-form target, so the path starts after it; 0 for any other target. */
+static size_t absolute_form_path(const char *t, size_t len)
+{
+    static const char *const schemes[] = {"http://", "https://", "ws://", "wss://"};
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t n = strlen(schemes[i]);
+        if (len <= n || !wss__http_head_equals(t, n, schemes[i], false))
+            continue;
+        size_t end = n;
+        while (end < len && t[end] != '/' && t[end] != '?')
+            end++;
+        return end > n ? end : 0; /* an empty authority is no absolute-form */
+    }
+    return 0;
+}
+
 static int parse_request_line(void *arg, const char *line, size_t n)
 {
     struct head_scan *st = arg;
@@ -80,7 +98,16 @@ static int parse_request_line(void *arg, const char *line, size_t n)
     if (sp2 == NULL)
         return FAIL(400, n, "request line lacks an HTTP version");
     target_len = (size_t)(sp2 - target);
-    if (target_len == 0 || target[0] != '/')
+    size_t authority_end = absolute_form_path(target, target_len);
+    bool is_root_implied = false; /* "http://host" and "http://host?x" ask for "/" */
+    const char *scheme_slash = memchr(target, '/', target_len); /* a "/" to point path at */
+    if (authority_end > 0) {
+        /* RFC 9112 3.2.2: a server must accept the absolute-form; its path is what counts */
+        target += authority_end;
+        target_len -= authority_end;
+        is_root_implied = target_len == 0 || target[0] == '?';
+    }
+    if (!is_root_implied && (target_len == 0 || target[0] != '/'))
         return FAIL(400, (size_t)(target - line), "request target must start with '/'");
     for (size_t i = 0; i < target_len; i++) {
         unsigned char c = (unsigned char)target[i];
@@ -93,9 +120,10 @@ static int parse_request_line(void *arg, const char *line, size_t n)
     if (version_len != strlen("HTTP/1.1") || memcmp(version, "HTTP/", 5) != 0 || version[5] < '0' ||
         version[5] > '9' || version[6] != '.' || version[7] < '0' || version[7] > '9')
         return FAIL(400, (size_t)(version - line), "malformed HTTP version");
-    if (version[5] != '1' || (version[7] != '0' && version[7] != '1'))
+    if (version[5] != '1')
         return FAIL(505, (size_t)(version - line), "HTTP version %.8s not supported", version);
-    req->minor_version = version[7] - '0';
+    /* RFC 9110 2.5: a higher minor version is served as the highest one we speak */
+    req->minor_version = version[7] == '0' ? 0 : 1;
 
     if (wss__http_head_equals(line, method_len, "HEAD", true))
         req->is_head = true;
@@ -103,11 +131,11 @@ static int parse_request_line(void *arg, const char *line, size_t n)
         return FAIL(405, 0, "method %.*s not allowed", (int)method_len, line);
 
     q = memchr(target, '?', target_len);
-    req->path = target;
-    req->path_len = q != NULL ? (size_t)(q - target) : target_len;
+    req->path = is_root_implied ? scheme_slash : target; /* a "/" in the input, as promised */
+    req->path_len = is_root_implied ? 1 : q != NULL ? (size_t)(q - target) : target_len;
     if (q != NULL) {
         req->query = q + 1;
-        req->query_len = target_len - req->path_len - 1;
+        req->query_len = target_len - (size_t)(q - target) - 1;
     }
     return 0;
 }

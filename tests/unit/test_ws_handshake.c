@@ -105,6 +105,20 @@ static const struct {
      "GET /ws? HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
      "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n",
      "/ws", ""},
+    /* RFC 9112 3.2.2: the absolute-form is accepted; the path is what follows the authority */
+    {"absolute-form target",
+     "GET http://pod.example:8080/ws/rooms/a?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+     "Connection: Upgrade\r\nSec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+     "/ws/rooms/a", "x=1"},
+    {"absolute-form with only an authority",
+     "GET WSS://a?q HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+     "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+     "/", "q"},
+    /* RFC 9110 2.5: a higher minor version is served as HTTP/1.1 */
+    {"HTTP/1.2",
+     "GET /ws HTTP/1.2\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+     "Sec-WebSocket-Key: " RFC_KEY "\r\nSec-WebSocket-Version: 13\r\n\r\n",
+     "/ws", NULL},
 };
 
 static void accepts_upgrade_variants(void **state)
@@ -212,7 +226,9 @@ static const struct {
     {"malformed version", "GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "malformed HTTP version"},
     {"request line without a version", "GET /\r\nHost: a\r\n\r\n", 400,
      "request line lacks an HTTP version"},
-    {"absolute-form target", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+    {"absolute-form without an authority", "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+     "request target must start with '/'"},
+    {"another scheme", "GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400,
      "request target must start with '/'"},
     {"fragment in target", "GET /#x HTTP/1.1\r\nHost: a\r\n\r\n", 400,
      "invalid character 0x23 in the request target"},

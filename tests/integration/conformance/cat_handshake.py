@@ -4,6 +4,7 @@
 #   value, case-insensitive names and token lists, then every refusal with its exact status and
 #   headers (426 + Sec-WebSocket-Version: 13 for other versions, 400 for bad keys, a missing Host
 #   or a missing Connection token, 405 for other methods, 431 past the 8 KiB head limit, 505),
+#   the absolute-form and a higher HTTP/1 minor version accepted,
 #   each followed by the server ending the connection; frames sent in the head's own write; no
 #   subprotocol or extension accepted unasked; and slow heads dropped at the handshake timeout.
 # Does not: test routing beyond the WebSocket paths (test_server_echo_rooms.sh) or TLS (none).
@@ -195,7 +196,8 @@ REFUSALS = [
     ("H.29", "a body announced with Content-Length", dict(extra="Content-Length: 5\r\n"), 400,
      None),
     ("H.30", "a chunked body", dict(extra="Transfer-Encoding: chunked\r\n"), 400, None),
-    ("H.31", "an absolute-form target", dict(path="http://127.0.0.1/ws"), 400, None),
+    ("H.31", "an absolute-form target of another scheme", dict(path="ftp://127.0.0.1/ws"), 400,
+     None),
     ("H.32", "an unknown path", dict(path="/nowhere"), 404, None),
     ("H.33", "a room name with a space", dict(path="/ws/rooms/a%20b"), 404, None),
     ("H.34", "a header with a control byte", dict(extra="X-Bad: a\x01b\r\n"), 400, None),
@@ -222,6 +224,18 @@ suite.add("H.10", "a head of 8193 bytes gets 431", oversized)
 suite.add("H.36", "lines ending in a bare LF: 400", bare_lf)
 suite.add("H.37", "a 64 KiB head: 431 (not read to the end)",
           lambda port: refused(port, request(port, extra=f"X-Pad: {'p' * 65536}\r\n"), 431))
+
+
+@suite.case("H.39", "an absolute-form target (RFC 9112 3.2.2) is accepted by its path")
+def absolute_form(port):
+    k = key()
+    accepted(port, request(port, path=f"http://{HOST}:{port}/ws", ws_key=k), k)
+
+
+@suite.case("H.40", "HTTP/1.2 is served as HTTP/1.1 (RFC 9110 2.5)")
+def newer_minor_version(port):
+    k = key()
+    accepted(port, request(port, version="HTTP/1.2", ws_key=k), k)
 
 
 @suite.case("H.38", "slow heads are dropped at the handshake timeout, trickling or silent")
