@@ -421,9 +421,9 @@ static inline int wss__counter_reader_map(struct wss_counter_reader *r)
 
 /* Reads a snapshot as of now_mono_ns (CLOCK_MONOTONIC; tests pass their own) and classifies it:
  * returns an enum wss_counter_status, or -EINVAL (stale_after_ns <= 0) or -errno when the
- * object exists but cannot be opened or mapped. Follows a replaced object (new inode) by
- * remapping. snap is filled for OK, STALE, RESTARTED and STOPPED, and zeroed otherwise. Not
- * thread-safe for one r. */
+ * object exists but cannot be opened or mapped. Follows a replaced object (new inode) or one
+ * resized in place by remapping. snap is filled for OK, STALE, RESTARTED and STOPPED, and zeroed
+ * otherwise. Not thread-safe for one r. */
 static inline int wss_counter_read_at(struct wss_counter_reader *r, int64_t now_mono_ns,
                                       int64_t stale_after_ns, struct wss_counter_snapshot *snap)
 {
@@ -438,7 +438,10 @@ static inline int wss_counter_read_at(struct wss_counter_reader *r, int64_t now_
         wss__counter_reader_unmap(r);
         return rc;
     }
-    if (r->map == NULL || st.st_dev != r->dev || st.st_ino != r->ino) {
+    /* A size changed in place (against the contract, by some other writer) is remapped too: the
+     * old mapping would fault past a shrunk end, and never see a grown one. */
+    if (r->map == NULL || st.st_dev != r->dev || st.st_ino != r->ino ||
+        (size_t)st.st_size != r->map_len) {
         wss__counter_reader_unmap(r);
         int rc = wss__counter_reader_map(r);
         if (rc != 0)

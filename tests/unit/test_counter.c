@@ -366,6 +366,30 @@ static void replaced_file_with_the_same_instance_reads_restarted(void **state)
     wss_counter_reader_close(&r);
 }
 
+/* Against the contract, another writer resizes the object in place (same inode): the reader
+ * remaps, so a shrunk object reads BAD_LAYOUT instead of faulting past its end, and one grown
+ * back reads OK again. */
+static void object_resized_in_place_is_remapped(void **state)
+{
+    struct fixture *f = *state;
+    struct wss_counter_writer w;
+    struct wss_counter_reader r;
+    struct wss_counter_snapshot snap = {0};
+    assert_int_equal(wss_counter_writer_open(&w, f->name, 100, 0), 0);
+    assert_int_equal(wss_counter_conn_opened(&w, 0), 0);
+    assert_int_equal(wss_counter_reader_open(&r, f->name), 0);
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_OK);
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(truncate(f->path, 128), 0);
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_BAD_LAYOUT);
+    assert_int_equal(truncate(f->path, st.st_size), 0); /* the slots come back zeroed */
+    assert_int_equal(wss_counter_read(&r, FRESH_LIMIT_NS, &snap), WSS_COUNTER_OK);
+    assert_int_equal(snap.active, 0);
+    wss_counter_writer_close(&w);
+    wss_counter_reader_close(&r);
+}
+
 static void bad_magic_version_sizes_or_state_read_bad_layout(void **state)
 {
     struct fixture *f = *state;
@@ -672,6 +696,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(new_instance_reads_restarted_once_then_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(replaced_file_with_the_same_instance_reads_restarted, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(object_resized_in_place_is_remapped, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_magic_version_sizes_or_state_read_bad_layout, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(draining_and_stopped_states_are_reported, setup, teardown),
