@@ -47,8 +47,7 @@ static void shut_down(const struct sidecar_options *o, struct sampler *sampler,
     if (sig == SIGTERM && !sampler_wait_app_done(sampler, o->shutdown_ms - FINAL_PUSH_RESERVE_MS))
         WSS_WARN("the app still had connections at the shutdown timeout");
     struct sample last;
-    bool has_last = sampler_latest(sampler, &last);
-    sampler_stop(sampler);
+    bool has_last = sampler_stop(sampler, &last); /* the newest, also one taken at the stop */
     int64_t left = o->shutdown_ms - (wss_clock_mono_ms() - t0);
     left = left < FINAL_PUSH_MAX_MS ? left : FINAL_PUSH_MAX_MS;
     int missed = has_last ? pusher_finish(pusher, &last, left) : 0;
@@ -127,7 +126,7 @@ int main(int argc, char **argv)
 bad_config:
     fprintf(stderr, "wsscale-sidecar: %s\n", err);
 out:
-    sampler_stop(sampler);
+    sampler_stop(sampler, NULL);
     pusher_free(fan.pusher);
     endpoints_free(ep);
     source_destroy(&src);

@@ -27,7 +27,7 @@ struct sampler {
     /* Under lock: */
     bool is_stopping;
     bool is_draining;
-    uint64_t draining_after; /* samples numbered above this were taken while draining */
+    int64_t draining_since_ns; /* monotonic: samples begun at or after it were taken draining */
     bool has_latest;
     struct sample latest;
 };
@@ -98,7 +98,9 @@ static void *run(void *arg)
     for (uint64_t number = 1;; number++) {
         take(s, number, &cur);
         pthread_mutex_lock(&s->lock);
-        cur.is_draining = cur.src.is_draining || s->is_draining;
+        /* A sample begun before SIGTERM is not a draining one, even if it ends after. */
+        cur.is_draining =
+            cur.src.is_draining || (s->is_draining && cur.mono_ns >= s->draining_since_ns);
         s->latest = cur;
         s->has_latest = true;
         pthread_cond_broadcast(&s->changed);
@@ -170,7 +172,7 @@ void sampler_set_draining(struct sampler *s)
     pthread_mutex_lock(&s->lock);
     if (!s->is_draining) {
         s->is_draining = true;
-        s->draining_after = s->has_latest ? s->latest.number : 0;
+        s->draining_since_ns = wss_clock_mono_ns();
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -192,7 +194,7 @@ bool sampler_wait_app_done(struct sampler *s, int64_t timeout_ms)
     pthread_mutex_lock(&s->lock);
     bool is_done = false;
     for (;;) {
-        is_done = s->is_draining && s->has_latest && s->latest.number > s->draining_after &&
+        is_done = s->is_draining && s->has_latest && s->latest.mono_ns >= s->draining_since_ns &&
                   sampler_app_is_done(&s->latest);
         if (is_done || s->is_stopping || wss_clock_mono_ns() >= deadline)
             break;
@@ -203,16 +205,21 @@ bool sampler_wait_app_done(struct sampler *s, int64_t timeout_ms)
     return is_done;
 }
 
-void sampler_stop(struct sampler *s)
+bool sampler_stop(struct sampler *s, struct sample *last)
 {
     if (s == NULL)
-        return;
+        return false;
     pthread_mutex_lock(&s->lock);
     s->is_stopping = true;
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
+    /* Read after the join: a sample in progress at the stop is the newest, and was offered. */
+    bool has_last = s->has_latest;
+    if (has_last && last != NULL)
+        *last = s->latest;
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
     free(s);
+    return has_last;
 }

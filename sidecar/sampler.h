@@ -42,12 +42,13 @@ void sampler_set_draining(struct sampler *s);
 /* Copies the latest sample into out; false (out untouched) before the first one. */
 bool sampler_latest(struct sampler *s, struct sample *out);
 
-/* After sampler_set_draining: waits until a sample taken since then satisfies
+/* After sampler_set_draining: waits until a sample begun since then satisfies
  * sampler_app_is_done, or timeout_ms passes. Returns true when the app is done. */
 bool sampler_wait_app_done(struct sampler *s, int64_t timeout_ms);
 
 /* Stops the thread (an in-progress sample finishes first: sources have their own timeouts),
- * joins it and frees the sampler; accepts NULL. Not from the callback. */
-void sampler_stop(struct sampler *s);
+ * joins it, copies the newest sample into last (when not NULL) and frees the sampler. Returns
+ * whether there was a sample (false for NULL s). Not from the callback. */
+bool sampler_stop(struct sampler *s, struct sample *last);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_sampler.c: the sampling thread over a fake source: numbered samples reach the callback
  * and the latest copy, draining marks later samples, the wait for the app to finish ends on the
- * right samples only, state changes are logged once, and bad configs are refused. */
+ * right samples only (not one begun before SIGTERM), stopping hands back the newest sample,
+ * state changes are logged once, and bad configs are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -28,11 +30,21 @@ struct fake {
     _Atomic uint64_t active;
     _Atomic bool is_draining;
     _Atomic uint64_t calls;
+    _Atomic int gate_fd;  /* >= 0: each sample first reads a byte from it (the test holds it) */
+    _Atomic bool is_held; /* a sample is waiting at the gate */
 };
 
 static int fake_sample(void *self, struct source_sample *out)
 {
     struct fake *f = self;
+    int gate = atomic_load(&f->gate_fd);
+    if (gate >= 0) {
+        atomic_store(&f->is_held, true);
+        char c;
+        ssize_t n = read(gate, &c, 1); /* 0 at EOF: the gate is open for good */
+        (void)n;
+        atomic_store(&f->is_held, false);
+    }
     memset(out, 0, sizeof(*out));
     out->state = (enum source_state)atomic_load(&f->state);
     out->active = out->state == SOURCE_OK ? atomic_load(&f->active) : 0;
@@ -76,6 +88,7 @@ struct rig {
 static struct rig *rig_start(void)
 {
     struct rig *r = calloc(1, sizeof(*r));
+    atomic_store(&r->fake.gate_fd, -1);
     atomic_store(&r->fake.state, SOURCE_OK);
     atomic_store(&r->fake.active, 3);
     atomic_store(&r->seen.is_ordered, true);
@@ -89,7 +102,7 @@ static struct rig *rig_start(void)
 
 static void rig_stop(struct rig *r)
 {
-    sampler_stop(r->sampler);
+    sampler_stop(r->sampler, NULL);
     free(r);
 }
 
@@ -268,7 +281,88 @@ static void bad_config_is_refused(void **state)
     assert_string_equal(err, "sampler: needs a source and a positive interval");
     cfg = (struct sampler_config){NULL, INTERVAL_MS, NULL, NULL};
     assert_null(sampler_start(&cfg, err, sizeof(err)));
-    sampler_stop(NULL);
+    assert_false(sampler_stop(NULL, NULL));
+}
+
+static bool is_held(void *arg)
+{
+    struct rig *r = arg;
+    return atomic_load(&r->fake.is_held);
+}
+
+/* Holds the next sample at the gate: returns the pipe's write end (the read end is the gate). */
+static int hold_next_sample(struct rig *r)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    atomic_store(&r->fake.gate_fd, p[0]);
+    assert_true(wss_wait_until(is_held, r, WAIT_MS));
+    return p[1];
+}
+
+static void release(int fd)
+{
+    assert_int_equal(write(fd, "x", 1), 1);
+}
+
+/* A sample begun before SIGTERM that ends after it, reading 0, does not end the wait: only one
+ * begun while draining can say the app is done. */
+static void sample_begun_before_draining_does_not_end_the_wait(void **state)
+{
+    (void)state;
+    struct rig *r = rig_start();
+    assert_true(wss_wait_until(has_five, r, WAIT_MS));
+    int gate = hold_next_sample(r);
+    atomic_store(&r->fake.active, 0);
+    sampler_set_draining(r->sampler);
+    release(gate); /* the held sample ends with 0; the next one waits at the gate */
+    assert_false(sampler_wait_app_done(r->sampler, NOT_DONE_MS));
+    struct sample s;
+    assert_true(sampler_latest(r->sampler, &s));
+    assert_int_equal(s.src.active, 0);
+    assert_false(s.is_draining);
+    close(gate); /* EOF: samples run freely */
+    assert_true(sampler_wait_app_done(r->sampler, WAIT_MS));
+    assert_true(sampler_latest(r->sampler, &s));
+    assert_true(s.is_draining);
+    rig_stop(r);
+    close(atomic_load(&r->fake.gate_fd));
+}
+
+struct stopper {
+    struct sampler *sampler;
+    struct sample last;
+    bool has_last;
+};
+
+static void *stop_sampler(void *arg)
+{
+    struct stopper *st = arg;
+    st->has_last = sampler_stop(st->sampler, &st->last);
+    return NULL;
+}
+
+/* sampler_stop hands back the newest sample, also one in progress when it was called. */
+static void stop_returns_the_sample_in_progress(void **state)
+{
+    (void)state;
+    struct rig *r = rig_start();
+    assert_true(wss_wait_until(has_five, r, WAIT_MS));
+    int gate = hold_next_sample(r);
+    struct sample before;
+    assert_true(sampler_latest(r->sampler, &before));
+    atomic_store(&r->fake.active, 7);
+    struct stopper st = {.sampler = r->sampler};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, stop_sampler, &st), 0);
+    release(gate);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(st.has_last);
+    assert_int_equal(st.last.number, before.number + 1);
+    assert_int_equal(st.last.src.active, 7);
+    close(gate);
+    close(atomic_load(&r->fake.gate_fd));
+    free(r);
 }
 
 int main(void)
@@ -277,6 +371,8 @@ int main(void)
         cmocka_unit_test(samples_are_numbered_and_reach_callback_and_latest),
         cmocka_unit_test(draining_marks_later_samples_and_waits_for_zero),
         cmocka_unit_test(app_that_vanishes_while_draining_is_done),
+        cmocka_unit_test(sample_begun_before_draining_does_not_end_the_wait),
+        cmocka_unit_test(stop_returns_the_sample_in_progress),
         cmocka_unit_test(source_draining_flag_is_carried_without_sigterm),
         cmocka_unit_test(app_is_done_only_at_zero_or_when_gone),
         cmocka_unit_test(state_changes_are_logged_once_each),
