@@ -334,7 +334,8 @@ static void refresh_identity(struct pusher *p)
     p->is_labels_failing = false;
 }
 
-static void build_report(struct pusher *p, const struct sample *s, bool is_final)
+/* Packs the report of s as the next sequence number; false (nothing changed) when out of memory. */
+static bool build_report(struct pusher *p, const struct sample *s, bool is_final)
 {
     refresh_token(p);
     refresh_identity(p);
@@ -349,13 +350,14 @@ static void build_report(struct pusher *p, const struct sample *s, bool is_final
     int rc = report_pack(&id, s, &m, &buf, &len);
     if (rc != 0) {
         WSS_ERROR("cannot build a report", WSS_KV_STR("error", strerrordesc_np(-rc)));
-        return;
+        return false;
     }
     free(p->report);
     p->report = buf;
     p->report_len = len;
     p->seq++;
     atomic_store(&p->seq_seen, p->seq);
+    return true;
 }
 
 /* ---- transfers ---- */
@@ -473,7 +475,7 @@ static int poll_timeout(const struct pusher *p, int64_t now, bool is_finishing, 
         if (p->seq != 0 && t->in_flight_seq == 0 && t->done_seq < p->seq)
             wait = t->next_attempt_ms - now < wait ? t->next_attempt_ms - now : wait;
     }
-    for (size_t i = 0; i < p->nurls; i++)
+    for (size_t i = 0; i < p->nurls && !is_finishing; i++)
         if (p->urls[i].url.is_name && p->urls[i].next_resolve_ms - now < wait)
             wait = p->urls[i].next_resolve_ms - now;
     if (is_finishing && deadline - now < wait)
@@ -481,12 +483,26 @@ static int poll_timeout(const struct pusher *p, int64_t now, bool is_finishing, 
     return wait < 0 ? 0 : (int)wait;
 }
 
-/* Targets that have not acknowledged the newest report, plus URLs that have none. */
+/* Drops the transfers of older reports, so the final one starts on every target at once instead
+ * of waiting up to PUSHER_TOTAL_TIMEOUT_MS behind a slow adapter. */
+static void abort_in_flight(struct pusher *p)
+{
+    for (size_t i = 0; i < p->ntargets; i++) {
+        struct target *t = p->targets[i];
+        if (t->in_flight_seq != 0 && t->in_flight_seq < p->seq) {
+            curl_multi_remove_handle(p->multi, t->easy);
+            t->in_flight_seq = 0;
+        }
+    }
+}
+
+/* Targets that have not acknowledged the final report (all of them while it is not built), plus
+ * URLs that have no address. */
 static int count_unacked(const struct pusher *p)
 {
     int n = 0;
     for (size_t i = 0; i < p->ntargets; i++)
-        n += p->targets[i]->done_seq < p->seq;
+        n += !p->is_final_built || p->targets[i]->done_seq < p->seq;
     for (size_t i = 0; i < p->nurls; i++)
         n += p->urls[i].naddrs == 0;
     return n;
@@ -513,18 +529,20 @@ static void *run(void *arg)
 
         int64_t now = wss_clock_mono_ms();
         if (is_finishing && !p->is_final_built) {
-            /* Every target gets the final report now, whatever its backoff said. */
-            build_report(p, &s, true);
-            p->is_final_built = true;
-            for (size_t i = 0; i < p->nurls; i++)
-                if (p->urls[i].url.is_name && p->urls[i].naddrs == 0)
-                    p->urls[i].next_resolve_ms = 0;
-            for (size_t i = 0; i < p->ntargets; i++)
-                p->targets[i]->next_attempt_ms = 0;
+            /* Every target gets the final report now, whatever its backoff said. (Out of
+             * memory, it is tried again next time round, until the deadline.) */
+            if (build_report(p, &s, true)) {
+                p->is_final_built = true;
+                abort_in_flight(p);
+                for (size_t i = 0; i < p->ntargets; i++)
+                    p->targets[i]->next_attempt_ms = 0;
+            }
         } else if (has_sample) {
             build_report(p, &s, false);
         }
-        resolve_due(p, now);
+        /* No lookups once finishing: getaddrinfo blocks, and the deadline must hold. */
+        if (!is_finishing)
+            resolve_due(p, now);
         start_due(p, now);
         int running = 0;
         curl_multi_perform(p->multi, &running);

@@ -41,6 +41,7 @@ struct receiver {
     struct wss_http_server *server;
     pthread_mutex_t lock;
     _Atomic unsigned status; /* what to answer */
+    _Atomic int slow_ms;     /* a non-final report is answered this late (counted at once) */
     /* Under lock: */
     uint64_t count;
     uint64_t finals;
@@ -79,7 +80,13 @@ static void on_report(struct wss_http_req *req, void *arg)
     if (r->last != NULL)
         wsscale__v1__report__free_unpacked(r->last, NULL);
     r->last = rep;
+    bool is_final = rep->final;
     pthread_mutex_unlock(&r->lock);
+    int slow = atomic_load(&r->slow_ms);
+    if (slow > 0 && !is_final) {
+        struct timespec ts = {.tv_sec = slow / 1000, .tv_nsec = (slow % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     wss_http_reply_text(req, atomic_load(&r->status), "ok\n");
 }
 
@@ -136,12 +143,18 @@ struct fake_dns {
     _Atomic int naddrs; /* answers addrs[0..naddrs); -1: does not resolve */
     const char *addrs[2];
     _Atomic unsigned calls;
+    _Atomic int delay_ms; /* each lookup blocks this long first, as a DNS timeout does */
 };
 
 static int fake_resolve(const char *host, char (*addrs)[PUSHER_ADDR_LEN], size_t cap, void *arg)
 {
     struct fake_dns *d = arg;
     atomic_fetch_add(&d->calls, 1);
+    int delay = atomic_load(&d->delay_ms);
+    if (delay > 0) {
+        struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (delay % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     int n = atomic_load(&d->naddrs);
     if (strcmp(host, "adapter.test") != 0 && strcmp(host, "localhost") != 0)
         return -1;
@@ -160,6 +173,7 @@ struct rig {
     struct sample sample;    /* what the fake source answers (its src part) */
     struct source source;    /* the fake source */
     struct sampler *sampler; /* feeds the pusher as in the sidecar */
+    uint32_t interval_ms; /* the reports' interval (and a failing name's retry); 0: INTERVAL_MS */
 };
 
 static void write_file(const char *path, const char *text)
@@ -223,7 +237,7 @@ static void rig_start(struct rig *g, const char *const *urls, size_t nurls, stru
         .is_insecure = is_insecure,
         .token_file = g->token,
         .identity = g->identity,
-        .interval_ms = INTERVAL_MS,
+        .interval_ms = g->interval_ms > 0 ? g->interval_ms : INTERVAL_MS,
         .resolve_interval_ms = 50,
         .resolve = dns != NULL ? fake_resolve : NULL,
         .resolve_arg = dns,
@@ -241,7 +255,7 @@ static void rig_start(struct rig *g, const char *const *urls, size_t nurls, stru
 
 static void rig_stop_feeding(struct rig *g)
 {
-    sampler_stop(g->sampler);
+    sampler_stop(g->sampler, NULL);
     g->sampler = NULL;
 }
 
@@ -559,6 +573,60 @@ static void finish_sends_a_final_report_to_every_target(void **state)
     receiver_free(r);
 }
 
+/* A push still in flight to a slow adapter does not hold up the final report: it is dropped,
+ * and the final goes at once. */
+static void final_report_does_not_wait_behind_a_slow_push(void **state)
+{
+    (void)state;
+    struct receiver *r = receiver_start("127.0.0.1", 0, NULL, NULL);
+    atomic_store(&r->slow_ms, 1900); /* under the 2 s a push may take */
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", wss_http_server_port(r->server));
+    struct rig g;
+    rig_init(&g);
+    const char *urls[] = {url};
+    rig_start(&g, urls, 1, NULL, NULL, false);
+    struct at_least a = {r, 1};
+    assert_true(wss_wait_until(has_received, &a, WAIT_MS)); /* the first push is being held */
+    rig_stop_feeding(&g);
+    struct sample last = g.sample;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(pusher_finish(g.pusher, &last, 1500), 0);
+    assert_true(wss_wait_now_ms() - t0 < 1500);
+    pthread_mutex_lock(&r->lock);
+    assert_int_equal(r->finals, 1);
+    pthread_mutex_unlock(&r->lock);
+    rig_free(&g);
+    receiver_free(r);
+}
+
+static bool was_looked_up(void *arg)
+{
+    return atomic_load(&((struct fake_dns *)arg)->calls) > 0;
+}
+
+/* Names are not looked up once finishing has begun: a lookup blocks (a DNS timeout is 5 s and
+ * more) and the final report's deadline must hold. */
+static void finish_keeps_its_deadline_when_names_do_not_resolve(void **state)
+{
+    (void)state;
+    struct fake_dns dns = {.naddrs = -1};
+    struct rig g;
+    rig_init(&g);
+    g.interval_ms = 10000; /* the failing name's next lookup is far off */
+    const char *urls[] = {"http://adapter.test:1"};
+    rig_start(&g, urls, 1, &dns, NULL, false);
+    assert_true(wss_wait_until(was_looked_up, &dns, WAIT_MS));
+    rig_stop_feeding(&g);
+    atomic_store(&dns.delay_ms, 3000);
+    struct sample last = g.sample;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(pusher_finish(g.pusher, &last, 300), 1);
+    assert_true(wss_wait_now_ms() - t0 < 1500);
+    assert_int_equal(atomic_load(&dns.calls), 1);
+    rig_free(&g);
+}
+
 static void bad_urls_are_refused(void **state)
 {
     (void)state;
@@ -606,6 +674,8 @@ int main(void)
         cmocka_unit_test(tls_is_verified_by_the_url_name_through_the_pin),
         cmocka_unit_test(failures_are_counted_by_reason_and_pushes_resume),
         cmocka_unit_test(finish_sends_a_final_report_to_every_target),
+        cmocka_unit_test(final_report_does_not_wait_behind_a_slow_push),
+        cmocka_unit_test(finish_keeps_its_deadline_when_names_do_not_resolve),
         cmocka_unit_test(bad_urls_are_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
