@@ -4,7 +4,8 @@
  * URL's), the newest report per target, backoff, the final report, counters and state-change
  * logging.
  * Does not: build the report bytes (report.c), decide backoff or reasons (push_policy.c), parse
- * URLs or look names up (push_url.c, or the resolver given), or read labels (identity.c).
+ * URLs (push_url.c), look names up (resolver.c's thread, with the lookup given), or read labels
+ * (identity.c).
  * Threads: the pusher thread owns targets, curl handles, token and identity; the mailbox
  * (pending sample, finish request, finished flag) is under p->lock; counters are the registry's
  * atomics. */
@@ -21,6 +22,7 @@
 
 #include "file_watch.h"
 #include "report.h"
+#include "resolver.h"
 #include "wsscale/clock.h"
 #include "wsscale/log.h"
 #include "wsscale/rng.h"
@@ -70,6 +72,7 @@ struct pusher {
     char *token_file; /* owned; NULL when none */
     char *ca_file;    /* owned; NULL when none */
     CURLM *multi;
+    struct resolver *resolver; /* owned; NULL when every URL holds an address */
     pthread_t thread;
     bool has_thread;
     uint64_t instance;
@@ -228,13 +231,12 @@ static void add_target(struct pusher *p, size_t url, const char *addr)
 
 /* ---- resolution ---- */
 
-/* Looks a name up again and makes its targets match the answer: new addresses get a target,
- * vanished ones lose theirs. A failed lookup keeps the targets it had. */
-static void resolve_url(struct pusher *p, size_t url, int64_t now)
+/* Makes a name's targets match a lookup's answer: new addresses get a target, vanished ones
+ * lose theirs. A failed lookup keeps the targets it had. */
+static void apply_answer(struct pusher *p, size_t url, int n, char (*addrs)[PUSH_URL_ADDR_LEN],
+                         int64_t now)
 {
     struct adapter_url *u = &p->urls[url];
-    char addrs[PUSHER_MAX_ADDRS][PUSHER_ADDR_LEN];
-    int n = p->cfg.resolve(u->url.host, addrs, PUSHER_MAX_ADDRS, p->cfg.resolve_arg);
     if (n < 0) {
         /* Retried each interval until it resolves, then at the configured pace. */
         u->next_resolve_ms = now + p->cfg.interval_ms;
@@ -273,11 +275,31 @@ static void resolve_url(struct pusher *p, size_t url, int64_t now)
     update_target_count(p);
 }
 
-static void resolve_due(struct pusher *p, int64_t now)
+/* Asks the lookup thread about every name that is due; the answer comes back later. */
+static void ask_due(struct pusher *p, int64_t now)
 {
-    for (size_t i = 0; i < p->nurls; i++)
-        if (p->urls[i].url.is_name && now >= p->urls[i].next_resolve_ms)
-            resolve_url(p, i, now);
+    for (size_t i = 0; i < p->nurls; i++) {
+        struct adapter_url *u = &p->urls[i];
+        if (u->url.is_name && now >= u->next_resolve_ms &&
+            resolver_ask(p->resolver, i, u->url.host))
+            u->next_resolve_ms = INT64_MAX; /* until its answer is applied */
+    }
+}
+
+static void take_answers(struct pusher *p, int64_t now)
+{
+    size_t url;
+    int n;
+    char addrs[PUSHER_MAX_ADDRS][PUSH_URL_ADDR_LEN];
+    /* At most one answer per URL is ever waiting, so this ends. */
+    while (p->resolver != NULL && resolver_take(p->resolver, &url, &n, addrs, PUSHER_MAX_ADDRS))
+        if (url < p->nurls)
+            apply_answer(p, url, n < PUSHER_MAX_ADDRS ? n : PUSHER_MAX_ADDRS, addrs, now);
+}
+
+static void wake_multi(void *arg)
+{
+    curl_multi_wakeup(arg);
 }
 
 /* ---- token and report ---- */
@@ -540,9 +562,11 @@ static void *run(void *arg)
         } else if (has_sample) {
             build_report(p, &s, false);
         }
-        /* No lookups once finishing: getaddrinfo blocks, and the deadline must hold. */
+        /* Answers are used even while finishing (a name that resolves late still gets the
+         * final report); new questions are not asked then. */
+        take_answers(p, now);
         if (!is_finishing)
-            resolve_due(p, now);
+            ask_due(p, now);
         start_due(p, now);
         int running = 0;
         curl_multi_perform(p->multi, &running);
@@ -658,7 +682,16 @@ struct pusher *pusher_start(const struct pusher_config *cfg, char *err, size_t e
     }
     if (add_metrics(p, err, errlen) != 0)
         goto fail;
-    /* Literal addresses need no lookup: one target each, now. Names resolve on the thread. */
+    bool has_name = false;
+    for (size_t i = 0; i < p->nurls; i++)
+        has_name |= p->urls[i].url.is_name;
+    if (has_name && (p->resolver = resolver_start(p->cfg.resolve, p->cfg.resolve_arg, wake_multi,
+                                                  p->multi)) == NULL) {
+        snprintf(err, errlen, "pusher: cannot start the lookup thread");
+        goto fail;
+    }
+    /* Literal addresses need no lookup: one target each, now. Names resolve on the lookup
+     * thread. */
     for (size_t i = 0; i < p->nurls; i++)
         if (!p->urls[i].url.is_name)
             add_target(p, i, "");
@@ -728,6 +761,7 @@ void pusher_free(struct pusher *p)
         curl_multi_wakeup(p->multi);
         pthread_join(p->thread, NULL);
     }
+    resolver_stop(p->resolver); /* before the multi handle its wake callback uses goes */
     for (size_t i = 0; i < p->ntargets; i++)
         target_free(p, p->targets[i]);
     if (p->multi != NULL)

@@ -32,8 +32,10 @@
 #define PUSHER_ERR_LEN 512
 
 /* Looks host up and writes up to cap numeric addresses (no brackets) into addrs. Returns how
- * many (0 is allowed), or -1 when the name does not resolve. Runs on the pusher thread; may
- * block (the pusher waits for it). push_url_resolve is the default. */
+ * many (0 is allowed), or -1 when the name does not resolve. Runs on the pusher's lookup thread
+ * and may block: pushes to the addresses already known go on meanwhile. resolve_arg must stay
+ * valid until a lookup running at pusher_free ends (pusher_free waits RESOLVER_STOP_WAIT_MS for
+ * it, then leaves it to end by itself). push_url_resolve is the default. */
 typedef int (*pusher_resolve_cb)(const char *host, char (*addrs)[PUSHER_ADDR_LEN], size_t cap,
                                  void *arg);
 

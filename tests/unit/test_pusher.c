@@ -627,6 +627,31 @@ static void finish_keeps_its_deadline_when_names_do_not_resolve(void **state)
     rig_free(&g);
 }
 
+/* A lookup stuck in DNS does not hold up the pushes to an address already known, and does not
+ * hold up pusher_free either. */
+static void a_hanging_lookup_does_not_stop_the_pushes(void **state)
+{
+    (void)state;
+    /* static: the lookup still sleeping when the test ends reads it afterwards */
+    static struct fake_dns dns = {.naddrs = -1, .delay_ms = 5000};
+    struct receiver *r = receiver_start("127.0.0.1", 0, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", wss_http_server_port(r->server));
+    struct rig g;
+    rig_init(&g);
+    const char *urls[] = {"http://adapter.test:1", url};
+    rig_start(&g, urls, 2, &dns, NULL, false);
+    assert_true(wss_wait_until(was_looked_up, &dns, WAIT_MS));
+    uint64_t n = received(r);
+    struct at_least a = {r, n + 5}; /* several reports while the lookup hangs */
+    assert_true(wss_wait_until(has_received, &a, 2000));
+    assert_int_equal(atomic_load(&dns.calls), 1);
+    long long t0 = wss_wait_now_ms();
+    rig_free(&g);
+    assert_true(wss_wait_now_ms() - t0 < 2000);
+    receiver_free(r);
+}
+
 static void bad_urls_are_refused(void **state)
 {
     (void)state;
@@ -676,6 +701,7 @@ int main(void)
         cmocka_unit_test(finish_sends_a_final_report_to_every_target),
         cmocka_unit_test(final_report_does_not_wait_behind_a_slow_push),
         cmocka_unit_test(finish_keeps_its_deadline_when_names_do_not_resolve),
+        cmocka_unit_test(a_hanging_lookup_does_not_stop_the_pushes),
         cmocka_unit_test(bad_urls_are_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

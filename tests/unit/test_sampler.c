@@ -325,8 +325,9 @@ static void sample_begun_before_draining_does_not_end_the_wait(void **state)
     assert_true(sampler_wait_app_done(r->sampler, WAIT_MS));
     assert_true(sampler_latest(r->sampler, &s));
     assert_true(s.is_draining);
+    int gate_read = atomic_load(&r->fake.gate_fd);
     rig_stop(r);
-    close(atomic_load(&r->fake.gate_fd));
+    close(gate_read);
 }
 
 struct stopper {
