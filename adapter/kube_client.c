@@ -215,11 +215,20 @@ static void give_back(struct kube_client *c, CURL *h)
         curl_easy_cleanup(h);
 }
 
+/* Where a reply body goes; is_over_cap tells a reply too large from memory running out. */
+struct body_sink {
+    struct wss_strbuf buf;
+    bool is_over_cap;
+};
+
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-    struct wss_strbuf *b = arg;
-    /* returning short makes curl stop with CURLE_WRITE_ERROR; b->is_failed says why */
-    return wss_strbuf_append(b, data, size * n) == 0 ? size * n : 0;
+    struct body_sink *b = arg;
+    if (b->buf.max_len > 0 && size * n > b->buf.max_len - b->buf.len) {
+        b->is_over_cap = true;
+        return 0; /* returning short makes curl stop with CURLE_WRITE_ERROR */
+    }
+    return wss_strbuf_append(&b->buf, data, size * n) == 0 ? size * n : 0;
 }
 
 /* The bearer token: the file (trimmed, as client-go does) when set, else the fixed token. */
@@ -329,8 +338,9 @@ static long request(struct kube_client *c, const char *path, const char *body,
     size_t max_reply = ro->max_reply > 0 ? ro->max_reply : KUBE_CLIENT_MAX_REPLY;
     const char *method = body != NULL ? "POST" : "GET";
     *reply = NULL;
-    struct wss_strbuf url = {0}, out;
-    wss_strbuf_init(&out, max_reply);
+    struct wss_strbuf url = {0};
+    struct body_sink out = {0};
+    wss_strbuf_init(&out.buf, max_reply);
     struct curl_slist *headers = NULL;
     long code = -1;
     CURL *h = NULL;
@@ -377,10 +387,12 @@ static long request(struct kube_client *c, const char *path, const char *body,
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
     if (rc != CURLE_OK) {
-        if (rc == CURLE_WRITE_ERROR && out.is_failed) {
+        if (rc == CURLE_WRITE_ERROR && out.is_over_cap) {
             snprintf(err, errlen, "%s %s: reply larger than %zu bytes", method, url.data,
                      max_reply);
             code = ro->too_large;
+        } else if (rc == CURLE_WRITE_ERROR && out.buf.is_failed) {
+            snprintf(err, errlen, "%s %s: out of memory for the reply", method, url.data);
         } else if (rc == CURLE_ABORTED_BY_CALLBACK && stop != NULL && atomic_load(stop)) {
             snprintf(err, errlen, "%s %s: stopped", method, url.data);
         } else {
@@ -393,7 +405,7 @@ static long request(struct kube_client *c, const char *path, const char *body,
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     size_t len = 0;
-    *reply = wss_strbuf_take(&out, &len);
+    *reply = wss_strbuf_take(&out.buf, &len);
     if (*reply == NULL)
         *reply = strdup("");
     if (*reply == NULL) {
@@ -405,7 +417,7 @@ done:
         give_back(c, h);
     curl_slist_free_all(headers);
     wss_strbuf_free(&url);
-    wss_strbuf_free(&out);
+    wss_strbuf_free(&out.buf);
     return code;
 }
 

@@ -98,6 +98,13 @@ static int parse_request_line(void *arg, const char *line, size_t n)
     if (sp2 == NULL)
         return FAIL(400, n, "request line lacks an HTTP version");
     target_len = (size_t)(sp2 - target);
+    /* The whole target's bytes are checked first, the authority of an absolute-form too. */
+    for (size_t i = 0; i < target_len; i++) {
+        unsigned char c = (unsigned char)target[i];
+        if (c <= 0x20 || c >= 0x7F || c == '#')
+            return FAIL(400, (size_t)(target - line) + i,
+                        "invalid character 0x%02X in the request target", c);
+    }
     size_t authority_end = absolute_form_path(target, target_len);
     bool is_root_implied = false; /* "http://host" and "http://host?x" ask for "/" */
     const char *scheme_slash = memchr(target, '/', target_len); /* a "/" to point path at */
@@ -109,12 +116,6 @@ static int parse_request_line(void *arg, const char *line, size_t n)
     }
     if (!is_root_implied && (target_len == 0 || target[0] != '/'))
         return FAIL(400, (size_t)(target - line), "request target must start with '/'");
-    for (size_t i = 0; i < target_len; i++) {
-        unsigned char c = (unsigned char)target[i];
-        if (c <= 0x20 || c >= 0x7F || c == '#')
-            return FAIL(400, (size_t)(target - line) + i,
-                        "invalid character 0x%02X in the request target", c);
-    }
     version = sp2 + 1;
     version_len = n - (size_t)(version - line);
     if (version_len != strlen("HTTP/1.1") || memcmp(version, "HTTP/", 5) != 0 || version[5] < '0' ||

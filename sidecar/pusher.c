@@ -530,6 +530,20 @@ static int count_unacked(const struct pusher *p)
     return n;
 }
 
+/* While finishing: whether any unacknowledged item may still change before the deadline (a
+ * target owes the final report, or a name's lookup is out). A name with no address and no lookup
+ * out has nothing to wait for, as no new lookup is asked then. */
+static bool can_still_ack(const struct pusher *p)
+{
+    for (size_t i = 0; i < p->ntargets; i++)
+        if (!p->is_final_built || p->targets[i]->done_seq < p->seq)
+            return true;
+    for (size_t i = 0; i < p->nurls; i++)
+        if (p->urls[i].naddrs == 0 && p->urls[i].next_resolve_ms == INT64_MAX)
+            return true;
+    return false;
+}
+
 static void *run(void *arg)
 {
     struct pusher *p = arg;
@@ -575,7 +589,7 @@ static void *run(void *arg)
 
         if (is_finishing) {
             int unacked = count_unacked(p);
-            if (unacked == 0 || wss_clock_mono_ms() >= deadline) {
+            if (unacked == 0 || !can_still_ack(p) || wss_clock_mono_ms() >= deadline) {
                 pthread_mutex_lock(&p->lock);
                 p->unacked = unacked;
                 p->is_finished = true;

@@ -627,6 +627,35 @@ static void finish_keeps_its_deadline_when_names_do_not_resolve(void **state)
     rig_free(&g);
 }
 
+/* Once every reachable adapter has the final report, a name with no address (and no lookup out)
+ * does not keep the finish waiting for its deadline: it is reported as missed at once. */
+static void finish_ends_when_only_unresolved_names_are_left(void **state)
+{
+    (void)state;
+    struct fake_dns dns = {.naddrs = -1};
+    struct receiver *r = receiver_start("127.0.0.1", 0, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", wss_http_server_port(r->server));
+    struct rig g;
+    rig_init(&g);
+    g.interval_ms = 10000; /* the failing name's next lookup is far off */
+    const char *urls[] = {"http://adapter.test:1", url};
+    rig_start(&g, urls, 2, &dns, NULL, false);
+    assert_true(wss_wait_until(was_looked_up, &dns, WAIT_MS));
+    struct at_least a = {r, 1};
+    assert_true(wss_wait_until(has_received, &a, WAIT_MS));
+    rig_stop_feeding(&g);
+    struct sample last = g.sample;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(pusher_finish(g.pusher, &last, 4000), 1);
+    assert_true(wss_wait_now_ms() - t0 < 2000);
+    pthread_mutex_lock(&r->lock);
+    assert_int_equal(r->finals, 1);
+    pthread_mutex_unlock(&r->lock);
+    rig_free(&g);
+    receiver_free(r);
+}
+
 /* A lookup stuck in DNS does not hold up the pushes to an address already known, and does not
  * hold up pusher_free either. */
 static void a_hanging_lookup_does_not_stop_the_pushes(void **state)
@@ -702,6 +731,7 @@ int main(void)
         cmocka_unit_test(final_report_does_not_wait_behind_a_slow_push),
         cmocka_unit_test(finish_keeps_its_deadline_when_names_do_not_resolve),
         cmocka_unit_test(a_hanging_lookup_does_not_stop_the_pushes),
+        cmocka_unit_test(finish_ends_when_only_unresolved_names_are_left),
         cmocka_unit_test(bad_urls_are_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

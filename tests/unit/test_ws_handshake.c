@@ -230,6 +230,8 @@ static const struct {
      "request target must start with '/'"},
     {"another scheme", "GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400,
      "request target must start with '/'"},
+    {"fragment in an absolute-form authority", "GET http://a#x/ws HTTP/1.1\r\nHost: a\r\n\r\n", 400,
+     "invalid character 0x23 in the request target"},
     {"fragment in target", "GET /#x HTTP/1.1\r\nHost: a\r\n\r\n", 400,
      "invalid character 0x23 in the request target"},
     {"obsolete line folding", "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400,
