@@ -573,6 +573,23 @@ static void finish_sends_a_final_report_to_every_target(void **state)
     receiver_free(r);
 }
 
+/* Stops feeding, finishes with timeout_ms and checks the count of targets missed, that it took
+ * under max_ms and that r got one final report; then frees g and r. */
+static void finish_and_free(struct rig *g, struct receiver *r, int64_t timeout_ms, int missed,
+                            long long max_ms)
+{
+    rig_stop_feeding(g);
+    struct sample last = g->sample;
+    long long t0 = wss_wait_now_ms();
+    assert_int_equal(pusher_finish(g->pusher, &last, timeout_ms), missed);
+    assert_true(wss_wait_now_ms() - t0 < max_ms);
+    pthread_mutex_lock(&r->lock);
+    assert_int_equal(r->finals, 1);
+    pthread_mutex_unlock(&r->lock);
+    rig_free(g);
+    receiver_free(r);
+}
+
 /* A push still in flight to a slow adapter does not hold up the final report: it is dropped,
  * and the final goes at once. */
 static void final_report_does_not_wait_behind_a_slow_push(void **state)
@@ -588,16 +605,7 @@ static void final_report_does_not_wait_behind_a_slow_push(void **state)
     rig_start(&g, urls, 1, NULL, NULL, false);
     struct at_least a = {r, 1};
     assert_true(wss_wait_until(has_received, &a, WAIT_MS)); /* the first push is being held */
-    rig_stop_feeding(&g);
-    struct sample last = g.sample;
-    long long t0 = wss_wait_now_ms();
-    assert_int_equal(pusher_finish(g.pusher, &last, 1500), 0);
-    assert_true(wss_wait_now_ms() - t0 < 1500);
-    pthread_mutex_lock(&r->lock);
-    assert_int_equal(r->finals, 1);
-    pthread_mutex_unlock(&r->lock);
-    rig_free(&g);
-    receiver_free(r);
+    finish_and_free(&g, r, 1500, 0, 1500);
 }
 
 static bool was_looked_up(void *arg)
@@ -644,16 +652,7 @@ static void finish_ends_when_only_unresolved_names_are_left(void **state)
     assert_true(wss_wait_until(was_looked_up, &dns, WAIT_MS));
     struct at_least a = {r, 1};
     assert_true(wss_wait_until(has_received, &a, WAIT_MS));
-    rig_stop_feeding(&g);
-    struct sample last = g.sample;
-    long long t0 = wss_wait_now_ms();
-    assert_int_equal(pusher_finish(g.pusher, &last, 4000), 1);
-    assert_true(wss_wait_now_ms() - t0 < 2000);
-    pthread_mutex_lock(&r->lock);
-    assert_int_equal(r->finals, 1);
-    pthread_mutex_unlock(&r->lock);
-    rig_free(&g);
-    receiver_free(r);
+    finish_and_free(&g, r, 4000, 1, 2000);
 }
 
 /* A lookup stuck in DNS does not hold up the pushes to an address already known, and does not
