@@ -20,6 +20,7 @@
 
 #include "wsscale/backoff.h"
 #include "wsscale/log.h"
+#include "wsscale/mono_cond.h"
 #include "wsscale/rng.h"
 
 #define WATCH_DIR_TEMPLATE "wsscale-authn.XXXXXX"
@@ -169,12 +170,7 @@ struct authn_lookup_watch *authn_lookup_watch_new(const struct authn_lookup_watc
         free(w);
         return NULL;
     }
-    pthread_condattr_t ca;
-    bool cond_ok = pthread_condattr_init(&ca) == 0;
-    cond_ok = cond_ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-              pthread_cond_init(&w->cond, &ca) == 0;
-    pthread_condattr_destroy(&ca);
-    if (!cond_ok) {
+    if (wss_mono_cond_init(&w->cond) != 0) {
         snprintf(err, errlen, "pthread_cond_init failed");
         pthread_mutex_destroy(&w->lock);
         free(w);
@@ -340,14 +336,7 @@ static void *run(void *arg)
                                         WSS_BACKOFF_EQUAL, wss_rng_next(&w->rng));
             delay = b < delay ? b : delay;
         }
-        struct timespec at;
-        clock_gettime(CLOCK_MONOTONIC, &at);
-        at.tv_sec += (time_t)(delay / 1000);
-        at.tv_nsec += (long)(delay % 1000) * 1000000L;
-        if (at.tv_nsec >= 1000000000L) {
-            at.tv_sec++;
-            at.tv_nsec -= 1000000000L;
-        }
+        struct timespec at = wss_mono_deadline_ms((int64_t)delay);
         int rc = 0;
         while (!w->is_stopping && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&w->cond, &w->lock, &at);

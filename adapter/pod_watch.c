@@ -22,6 +22,7 @@
 #include "pod_event.h"
 #include "wsscale/backoff.h"
 #include "wsscale/log.h"
+#include "wsscale/mono_cond.h"
 #include "wsscale/rng.h"
 #include "wsscale/strbuf.h"
 
@@ -130,11 +131,7 @@ struct pod_watch *pod_watch_new(const struct pod_watch_config *cfg, char *err, s
         snprintf(err, errlen, "--pod-watch: metrics: %s", perr.msg);
         goto fail_config;
     }
-    pthread_condattr_t ca;
-    bool ok = pthread_condattr_init(&ca) == 0;
-    ok = ok && pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-         pthread_cond_init(&w->cond, &ca) == 0;
-    pthread_condattr_destroy(&ca);
+    bool ok = wss_mono_cond_init(&w->cond) == 0;
     if (!ok || pthread_mutex_init(&w->lock, NULL) != 0) {
         snprintf(err, errlen, "--pod-watch: pthread init failed");
         if (ok)
@@ -339,14 +336,7 @@ static int watch_pods(struct pod_watch *w)
 /* Waits delay_ms or until stopped. */
 static void wait_or_stop(struct pod_watch *w, uint64_t delay_ms)
 {
-    struct timespec at;
-    clock_gettime(CLOCK_MONOTONIC, &at);
-    at.tv_sec += (time_t)(delay_ms / 1000);
-    at.tv_nsec += (long)(delay_ms % 1000) * 1000000L;
-    if (at.tv_nsec >= 1000000000L) {
-        at.tv_sec++;
-        at.tv_nsec -= 1000000000L;
-    }
+    struct timespec at = wss_mono_deadline_ms((int64_t)delay_ms);
     if (pthread_mutex_lock(&w->lock) != 0)
         return;
     int rc = 0;

@@ -21,6 +21,7 @@
 #include "wsscale/clock.h"
 #include "wsscale/errbuf.h"
 #include "wsscale/log.h"
+#include "wsscale/mono_cond.h"
 
 /* Pending connections the kernel may queue; it clamps this to net.core.somaxconn. */
 #define LISTEN_BACKLOG 1024
@@ -266,14 +267,7 @@ static void *watch_main(void *arg)
         return NULL;
     }
     while (!s->is_stopping) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += s->reload_ms / 1000;
-        deadline.tv_nsec += (long)(s->reload_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = wss_mono_deadline_ms((int64_t)s->reload_ms);
         rc = 0;
         while (!s->is_stopping && rc == 0)
             rc = pthread_cond_timedwait(&s->wake, &s->lock, &deadline);
@@ -368,20 +362,12 @@ static void server_free(struct wss_http_server *s)
 
 static int init_sync(struct wss_http_server *s, char *err, size_t errlen)
 {
-    pthread_condattr_t attr;
     int rc = pthread_mutex_init(&s->lock, NULL);
     if (rc != 0) {
         wss_errbuf_printf(err, errlen, "pthread_mutex_init: %s", strerror(rc));
         return -1;
     }
-    rc = pthread_condattr_init(&attr);
-    if (rc == 0) {
-        /* The reload period must not jump with the wall clock. */
-        rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        if (rc == 0)
-            rc = pthread_cond_init(&s->wake, &attr);
-        pthread_condattr_destroy(&attr);
-    }
+    rc = wss_mono_cond_init(&s->wake); /* the reload period must not jump with the wall clock */
     if (rc != 0) {
         pthread_mutex_destroy(&s->lock);
         wss_errbuf_printf(err, errlen, "pthread_cond_init: %s", strerror(rc));

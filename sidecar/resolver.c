@@ -13,8 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NS_PER_MS 1000000L
-#define NS_PER_S  1000000000L
+#include "wsscale/mono_cond.h"
 
 enum slot_state { SLOT_FREE = 0, SLOT_ASKED, SLOT_LOOKING, SLOT_ANSWERED };
 
@@ -105,11 +104,11 @@ struct resolver *resolver_start(resolver_lookup_cb lookup, void *lookup_arg, res
     *r = (struct resolver){
         .lookup = lookup, .lookup_arg = lookup_arg, .wake = wake, .wake_arg = wake_arg, .refs = 2};
     pthread_mutex_init(&r->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    if (wss_mono_cond_init(&r->cond) != 0) {
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return NULL;
+    }
     if (pthread_create(&r->thread, NULL, run, r) != 0) {
         pthread_cond_destroy(&r->cond);
         pthread_mutex_destroy(&r->lock);
@@ -159,11 +158,7 @@ void resolver_stop(struct resolver *r)
 {
     if (r == NULL)
         return;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += RESOLVER_STOP_WAIT_MS * NS_PER_MS;
-    until.tv_sec += until.tv_nsec / NS_PER_S;
-    until.tv_nsec %= NS_PER_S;
+    struct timespec until = wss_mono_deadline_ms(RESOLVER_STOP_WAIT_MS);
     pthread_mutex_lock(&r->lock);
     r->is_stopping = true;
     pthread_cond_broadcast(&r->cond);

@@ -15,6 +15,7 @@
 
 #include "wsscale/clock.h"
 #include "wsscale/log.h"
+#include "wsscale/mono_cond.h"
 
 #define NS_PER_MS INT64_C(1000000)
 #define NS_PER_S  INT64_C(1000000000)
@@ -31,11 +32,6 @@ struct sampler {
     bool has_latest;
     struct sample latest;
 };
-
-static struct timespec to_timespec(int64_t ns)
-{
-    return (struct timespec){.tv_sec = ns / NS_PER_S, .tv_nsec = ns % NS_PER_S};
-}
 
 static const char *state_name(enum source_state st)
 {
@@ -117,7 +113,7 @@ static void *run(void *arg)
         next += interval_ns;
         if (next <= now)
             next += ((now - next) / interval_ns + 1) * interval_ns;
-        struct timespec until = to_timespec(next);
+        struct timespec until = wss_mono_timespec(next);
         pthread_mutex_lock(&s->lock);
         while (!s->is_stopping && wss_clock_mono_ns() < next)
             if (pthread_cond_timedwait(&s->changed, &s->lock, &until) == ETIMEDOUT)
@@ -142,14 +138,7 @@ struct sampler *sampler_start(const struct sampler_config *cfg, char *err, size_
         return NULL;
     }
     s->cfg = *cfg;
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc == 0) {
-        rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        if (rc == 0)
-            rc = pthread_cond_init(&s->changed, &attr);
-        pthread_condattr_destroy(&attr);
-    }
+    int rc = wss_mono_cond_init(&s->changed);
     if (rc != 0) {
         snprintf(err, errlen, "sampler: condition variable: %s", strerrordesc_np(rc));
         free(s);
@@ -190,7 +179,7 @@ bool sampler_latest(struct sampler *s, struct sample *out)
 bool sampler_wait_app_done(struct sampler *s, int64_t timeout_ms)
 {
     int64_t deadline = wss_clock_mono_ns() + (timeout_ms > 0 ? timeout_ms : 0) * NS_PER_MS;
-    struct timespec until = to_timespec(deadline);
+    struct timespec until = wss_mono_timespec(deadline);
     pthread_mutex_lock(&s->lock);
     bool is_done = false;
     for (;;) {
