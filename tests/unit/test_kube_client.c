@@ -469,6 +469,13 @@ static struct kube_client *watch_setup(struct fake_kube *f, struct token_dir *t)
     return fake_kube_client(f, pki, true, 0);
 }
 
+static void watch_teardown(struct kube_client *c, struct fake_kube *f, struct token_dir *t)
+{
+    kube_client_free(c);
+    fake_kube_stop(f);
+    remove_token_dir(t);
+}
+
 static void watch_hands_each_event_line_to_the_callback_until_it_says_stop(void **state)
 {
     (void)state;
@@ -481,9 +488,7 @@ static void watch_hands_each_event_line_to_the_callback_until_it_says_stop(void 
     assert_int_equal(l.n, 2);
     static const char added[] = "{\"type\": \"ADDED\", \"object\": {";
     assert_memory_equal(l.first, added, sizeof(added) - 1);
-    kube_client_free(c);
-    fake_kube_stop(&f);
-    remove_token_dir(&t);
+    watch_teardown(c, &f, &t);
 }
 
 static void watch_stop_flag_ends_a_quiet_stream_within_the_poll_period(void **state)
@@ -502,9 +507,7 @@ static void watch_stop_flag_ends_a_quiet_stream_within_the_poll_period(void **st
     assert_int_equal(l.n, 2);
     assert_non_null(strstr(err, ": stopped"));
     assert_true(took < 5 * KUBE_CLIENT_WATCH_POLL_MS + 1000);
-    kube_client_free(c);
-    fake_kube_stop(&f);
-    remove_token_dir(&t);
+    watch_teardown(c, &f, &t);
 }
 
 static void watch_fails_on_idle_timeout_and_on_an_overlong_line(void **state)
@@ -524,9 +527,7 @@ static void watch_fails_on_idle_timeout_and_on_an_overlong_line(void **state)
     assert_int_equal(kube_client_watch(c, WATCH_PATH, on_line, &l, &small, err, sizeof(err)), -1);
     assert_non_null(strstr(err, ": a line longer than 50 bytes"));
     assert_int_equal(l.n, 0);
-    kube_client_free(c);
-    fake_kube_stop(&f);
-    remove_token_dir(&t);
+    watch_teardown(c, &f, &t);
 }
 
 static void watch_refused_gives_the_status_and_never_calls_back(void **state)
@@ -542,9 +543,7 @@ static void watch_refused_gives_the_status_and_never_calls_back(void **state)
     assert_int_equal(l.n, 0);
     assert_non_null(strstr(err, "/api/v1/nodes?watch=1: HTTP 404: {"));
     assert_non_null(strstr(err, "the server could not find the requested resource"));
-    kube_client_free(c);
-    fake_kube_stop(&f);
-    remove_token_dir(&t);
+    watch_teardown(c, &f, &t);
 }
 
 int main(void)
